@@ -1,0 +1,1 @@
+"""One runnable module per benchmark: ``python -m benchmarks.NAME``."""

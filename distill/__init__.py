@@ -1,0 +1,1 @@
+"""Cross-encoder knowledge distillation into bi-encoder students (see DESIGN.md)."""

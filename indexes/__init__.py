@@ -1,0 +1,1 @@
+"""Index structures and their files: FAISS, BM25 postings, doc stores (see DESIGN.md)."""

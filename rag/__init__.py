@@ -1,0 +1,1 @@
+"""Retrieval-augmented generation: prompts, generators, the RAG pipeline, answer and MIRAGE metrics."""

@@ -1,0 +1,30 @@
+"""Prompt templates; MIRAGE's (Park et al., Findings of NAACL 2025) are the defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SYSTEM_PROMPT = "You are a helpful assistant."
+BASE_TEMPLATE = "Question: {question}\n\nAnswer : "
+RAG_TEMPLATE = "Question : {question}\n\nContext : {context}\n\nAnswer :"
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    system: str = SYSTEM_PROMPT
+    base: str = BASE_TEMPLATE
+    rag: str = RAG_TEMPLATE
+
+    def closed_book(self, question: str) -> list[dict]:
+        return self._messages(self.base.format(question=question))
+
+    def with_context(self, question: str, chunks: list[str]) -> list[dict]:
+        """Chunks numbered ``1. ...``, one per line, as MIRAGE writes its context."""
+        context = "\n".join(f"{i}. {chunk}" for i, chunk in enumerate(chunks, start=1))
+        return self._messages(self.rag.format(question=question, context=context))
+
+    def _messages(self, user: str) -> list[dict]:
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
+
+
+MIRAGE_PROMPTS = PromptTemplate()
