@@ -137,7 +137,8 @@ _ALIASES = {alias.lower(): spec.name for spec in REGISTRY.values() for alias in 
 
 
 def known_names() -> list[str]:
-    return sorted(_ALIASES)
+    """Canonical names, each with its aliases: ``intfloat/multilingual-e5-small (e5, ...)``."""
+    return [f"{spec.name} ({', '.join(spec.aliases)})" for spec in REGISTRY.values()]
 
 
 def spec_for(name: str) -> ModelSpec | None:
