@@ -28,7 +28,9 @@ class SentenceTransformerEncoder:
         spec = spec_for(name)
         self.name = spec.name if spec else name
         self.model = load_sentence_transformer(name, device=device)
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        dimension = getattr(self.model, "get_embedding_dimension", None) or \
+            self.model.get_sentence_embedding_dimension  # renamed in sentence-transformers 6
+        self.dim = int(dimension())
         self.batch_size = batch_size
         self.normalize = normalize
         self.query_prompt = query_prompt if query_prompt is not None else (spec.query_prompt if spec else "")
