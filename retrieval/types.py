@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,14 @@ class Run(dict):
     @classmethod
     def from_scores(cls, scores: Mapping[str, Mapping[str, float]], name: str = "polyrag",
                     k: int | None = None) -> Run:
-        """Rank each query's {doc_id: score} by score, ties broken by doc id (descending, as trec_eval)."""
+        """Rank each query's {doc_id: score} as trec_eval does: score compared as a 32-bit float,
+        descending, ties broken by doc id descending."""
         run = cls(name=name)
         for qid, doc_scores in scores.items():
-            ranked = sorted(doc_scores.items(), key=lambda item: (item[1], item[0]), reverse=True)
-            run[qid] = [Hit(doc, float(s), r) for r, (doc, s) in enumerate(ranked[:k], start=1)]
+            doc_ids, values = list(doc_scores), [float(v) for v in doc_scores.values()]
+            as_float32 = np.asarray(values, dtype=np.float32).tolist()
+            order = sorted(range(len(doc_ids)), key=lambda i: (as_float32[i], doc_ids[i]), reverse=True)
+            run[qid] = [Hit(doc_ids[i], values[i], r) for r, i in enumerate(order[:k], start=1)]
         return run
 
     def to_scores(self) -> dict[str, dict[str, float]]:
@@ -66,3 +71,9 @@ class Qrels(dict):
         for qid, doc_id in pairs:
             qrels.setdefault(qid, {})[doc_id] = grade
         return qrels
+
+
+class Retriever(Protocol):
+    """Anything that ranks documents for queries: dense, BM25, hybrid, reranking."""
+
+    def search(self, queries: list[Query], k: int) -> Run: ...

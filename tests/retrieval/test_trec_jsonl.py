@@ -85,3 +85,8 @@ def test_failed_write_keeps_previous_file(tmp_path):
         write_jsonl(records(), path)
     assert read_queries(path) == [Query("q1", "first")]
     assert [p.name for p in tmp_path.iterdir()] == ["q.jsonl"]
+
+
+def test_scores_tie_as_32_bit_floats_like_trec_eval():
+    run = Run.from_scores({"q": {"a": 1.0 + 1e-12, "b": 1.0}})
+    assert [h.doc_id for h in run["q"]] == ["b", "a"] and run["q"][1].score == 1.0 + 1e-12
