@@ -26,6 +26,10 @@ def atomic_folder(target: str | Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
     try:
         yield tmp
+        for file in tmp.rglob("*"):  # some writers (bm25s, faiss) do not fsync: make the folder durable first
+            if file.is_file():
+                with open(file, "rb") as handle:
+                    os.fsync(handle.fileno())
         old = None
         if target.exists():
             old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))
