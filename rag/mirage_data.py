@@ -8,9 +8,7 @@ its ``mapped_id`` is the question's id and ``support`` is 1.
 
 from __future__ import annotations
 
-import itertools
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,34 +144,22 @@ def write_mirage(questions: list[MirageQuestion], out_dir: str | Path) -> Path:
     return path
 
 
-def _bm25_tokens(text: str, language: str) -> list[str]:
-    """Lowercased words; Chinese and Thai (written without spaces) as character bigrams.
-    Stand-in until indexes.BM25Index brings the project's multilingual tokenizers."""
-    text = text.lower()
-    if language in ("zh", "th", "ja"):
-        chars = [c for c in text if c.isalnum()]
-        return [a + b for a, b in itertools.pairwise(chars)] or chars
-    return re.findall(r"\w+", text)
-
-
 def build_from_xquad(xquad, distractors: int = POOL_SIZE - 1) -> list[MirageQuestion]:
     """Each question: its paragraph as oracle; pool = oracle + the ``distractors`` BM25-best
     paragraphs of *other* articles; ``support`` = some answer alias occurs in the chunk (lowercased)."""
-    import bm25s
-    import numpy as np
+    from indexes.bm25 import BM25Index
 
     paragraphs = xquad.paragraphs
-    retriever = bm25s.BM25()
-    retriever.index([_bm25_tokens(d.text, xquad.language) for d in paragraphs], show_progress=False)
-    article = np.array([d.metadata["article"] for d in paragraphs])
+    article = {d.id: d.metadata["article"] for d in paragraphs}
     by_id = {d.id: d for d in paragraphs}
+    index = BM25Index().index(list(by_id), [d.text for d in paragraphs])
+    rankings = index.search([qa.question for qa in xquad.questions], k=len(paragraphs))
     questions = []
-    for qa in xquad.questions:
-        scores = retriever.get_scores(_bm25_tokens(qa.question, xquad.language))
-        scores = np.where(article == qa.article, -np.inf, scores)
-        order = np.lexsort((np.arange(len(scores)), -scores))[:distractors]  # ties: earlier paragraph first
+    for qa, ranking in zip(xquad.questions, rankings, strict=True):
+        ranked = [doc for doc, _ in ranking] + [d.id for d in paragraphs]  # BM25 order, then corpus order
+        others = [doc for doc in dict.fromkeys(ranked) if article[doc] != qa.article]
         oracle = by_id[qa.paragraph_id]
-        chunks = [oracle] + [paragraphs[i] for i in order]
+        chunks = [oracle] + [by_id[doc] for doc in others[:distractors]]
         pool = tuple(PoolChunk(qa.id, d.title, d.text, int(any(a.lower() in d.text.lower() for a in qa.answers)))
                      for d in chunks)
         questions.append(MirageQuestion(qa.id, qa.question, qa.answers, f"xquad-{xquad.language}", pool,
