@@ -33,6 +33,12 @@ def environment() -> dict:
             "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None, "versions": versions}
 
 
+def command_line() -> list[str]:
+    """The command as typed: ``python -m benchmarks.NAME --flags`` (argv[0] is a file path under -m)."""
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    return ["python", "-m", spec.name, *sys.argv[1:]] if spec else ["python", *sys.argv]
+
+
 def markdown_table(rows: list[dict], digits: int = 4) -> str:
     if not rows:
         return ""
@@ -47,7 +53,7 @@ def write_report(out_dir: str | Path, title: str, figures: dict, tables: dict[st
                  notes: str = "") -> Path:
     """Write report.json ({command, environment, figures, tables}) and report.md; return the folder."""
     out_dir = Path(out_dir)
-    report = {"command": ["python", "-m", *sys.argv], "environment": environment(),
+    report = {"command": command_line(), "environment": environment(),
               "figures": figures, "tables": tables}
     with atomic_write(out_dir / "report.json") as out:
         json.dump(report, out, indent=2, ensure_ascii=False)
