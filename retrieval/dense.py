@@ -20,7 +20,8 @@ class DenseRetriever:
         self.index = index if index is not None else FaissIndex(encoder.dim, factory, model=encoder.name)
         if self.index.dim != encoder.dim:
             raise ValueError(f"index dimension {self.index.dim} != encoder {encoder.name!r} dimension {encoder.dim}")
-        self.cache = EmbeddingCache(cache_dir, encoder.name, encoder.dim) if cache_dir else None
+        tag = getattr(encoder, "cache_tag", encoder.name)
+        self.cache = EmbeddingCache(cache_dir, tag, encoder.dim) if cache_dir else None
         self.show_progress_bar = show_progress_bar
 
     def encode_documents(self, texts: list[str]) -> np.ndarray:

@@ -37,6 +37,11 @@ class SentenceTransformerEncoder:
         self.document_prompt = (document_prompt if document_prompt is not None
                                 else (spec.document_prompt if spec else ""))
 
+    @property
+    def cache_tag(self) -> str:
+        """What decides a vector besides the text and prompt: the model and its truncation length."""
+        return f"{self.name}@{self.model.max_seq_length}"
+
     def _encode(self, texts: list[str], prompt: str, show_progress_bar: bool) -> np.ndarray:
         vectors = self.model.encode(list(texts), prompt=prompt, batch_size=self.batch_size,
                                     show_progress_bar=show_progress_bar, convert_to_numpy=True,
