@@ -18,6 +18,7 @@ A document is a hit when its score is above zero; a query with no term known to 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from .folder import atomic_folder, read_manifest, write_json
 from .tokenizers import get_tokenizer, tokenize_batch, tokenizer_from_config
 
 FORMAT_VERSION = 1
+# bm25s scores through numba when it is installed: about 100x faster than its numpy path on 26k documents.
+BM25S_BACKEND = "numba" if importlib.util.find_spec("numba") else "numpy"
 BACKENDS = ("bm25s", "rank_bm25", "pyserini")
 METHODS = ("lucene", "robertson", "atire", "bm25l", "bm25+", "okapi")
 BM25S_FILES = ("params.index.json", "vocab.index.json", "data.csc.index.npy", "indices.csc.index.npy",
@@ -102,7 +105,7 @@ class BM25Index:
 
         method, idf_method = ("atire", "robertson") if self.method == "okapi" else (self.method, None)
         model = bm25s.BM25(k1=self.k1, b=self.b, method=method, idf_method=idf_method, dtype=self.dtype,
-                           backend="numpy")
+                           backend=BM25S_BACKEND)
         model.index(tokens, show_progress=False)
         return model
 
@@ -110,8 +113,10 @@ class BM25Index:
         self.ids = ids
         self._ids = np.array(ids, dtype=object)
 
-    def search(self, queries: list[str], k: int = 10) -> list[list[tuple[str, float]]]:
-        """Top ``k`` hits per query (fewer when fewer documents score above zero)."""
+    def search(self, queries: list[str], k: int = 10, n_threads: int = 0) -> list[list[tuple[str, float]]]:
+        """Top ``k`` hits per query (fewer when fewer documents score above zero).
+
+        ``n_threads``: bm25s's setting (0: this thread only, -1: every core)."""
         if self._model is None:
             raise RuntimeError("the index is empty: call index() or load() first")
         if k < 0:
@@ -124,7 +129,14 @@ class BM25Index:
         if self.backend == "rank_bm25":
             docs, scores = self._rank_bm25_topk(tokens, k)
         else:
-            docs, scores = self._model.retrieve(tokens, k=k, show_progress=False, n_threads=0)
+            vocab = self._model.vocab_dict  # ids, not strings: bm25s's own string lookup is slower than this
+            token_ids = [[vocab[t] for t in query if t in vocab] for query in tokens]
+            unknown = [not ids for ids in token_ids]  # bm25s rejects empty queries: give them a stand-in term
+            if all(unknown):
+                return [[] for _ in queries]
+            token_ids = [ids or [0] for ids in token_ids]
+            docs, scores = self._model.retrieve(token_ids, k=k, show_progress=False, n_threads=n_threads)
+            scores[np.array(unknown)] = 0.0  # ...and no hits
         order = np.lexsort((docs, -scores), axis=-1)  # score desc, then insertion order
         docs, scores = np.take_along_axis(docs, order, -1), np.take_along_axis(scores, order, -1)
         counts = (scores > 0).sum(axis=1).tolist()
@@ -180,7 +192,7 @@ class BM25Index:
         else:
             import bm25s
 
-            index._model = bm25s.BM25.load(path, mmap=mmap, show_progress=False)
+            index._model = bm25s.BM25.load(path, mmap=mmap, show_progress=False, backend=BM25S_BACKEND)
         index._set_ids(ids)
         return index
 

@@ -18,6 +18,8 @@ _SPACELESS = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanma
 # One pass over the text: a spaceless run (each char with its combining marks), or an ordinary word
 # (letters/digits with their marks, e.g. Hindi matras and viramas stay inside the word).
 _TOKEN = regex.compile(rf"(?P<s>(?:{_SPACELESS}\p{{M}}*)+)|(?P<w>(?:(?!{_SPACELESS})[\p{{L}}\p{{N}}\p{{M}}])+)")
+_HAS_SPACELESS = regex.compile(_SPACELESS)
+_WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")  # the "w" group above, for text with no spaceless character
 # A "character" of a spaceless run: a base with the marks that follow it (Thai vowels/tones stay attached).
 _CLUSTER = regex.compile(r"\P{M}\p{M}*|\p{M}+")
 
@@ -47,12 +49,13 @@ class MultilingualTokenizer:
         self._stop = frozenset(self.stopwords)
 
     def __call__(self, text: str) -> list[str]:
-        tokens: list[str] = []
-        for match in _TOKEN.finditer(_normalise(text)):
-            if match.group("w") is not None:
-                tokens.append(match.group("w"))
-            else:
-                tokens.extend(_bigrams(match.group("s")))
+        text = _normalise(text)
+        if _HAS_SPACELESS.search(text) is None:  # fast path: no CJK/Thai, so every token is a plain word
+            tokens = _WORD.findall(text)
+        else:
+            tokens = []
+            for spaceless, word in _TOKEN.findall(text):
+                tokens.extend(_bigrams(spaceless) if spaceless else (word,))
         if self._stop:
             tokens = [t for t in tokens if t not in self._stop]
         return tokens

@@ -24,10 +24,12 @@ class SentenceTransformerEncoder:
 
     def __init__(self, name: str, device: str | None = None, batch_size: int = 64,
                  query_prompt: str | None = None, document_prompt: str | None = None,
-                 normalize: bool = True):
+                 normalize: bool = True, max_seq_length: int | None = None):
         spec = spec_for(name)
         self.name = spec.name if spec else name
         self.model = load_sentence_transformer(name, device=device)
+        if max_seq_length is not None:  # truncate inputs (tokens) harder than the model's own limit
+            self.model.max_seq_length = max_seq_length
         dimension = getattr(self.model, "get_embedding_dimension", None) or \
             self.model.get_sentence_embedding_dimension  # renamed in sentence-transformers 6
         self.dim = int(dimension())

@@ -90,3 +90,21 @@ def test_kiwi_keeps_korean_content_morphemes():
     assert kiwi("AI 기술이 3배 빨라졌다") == ["ai", "기술", "3", "배", "빠르"]
     assert kiwi.batch(["헌법은", "헌법을 지킨다"]) == [["헌법"], ["헌법", "지키"]]
     assert kiwi.batch([]) == []
+
+
+def test_fast_path_equals_the_full_pattern_on_every_xquad_language(data_dir):
+    """Text without CJK/Thai takes a one-regex fast path; it must cut exactly as the full pattern does."""
+    from indexes import tokenizers
+    from retrieval.datasets import load_xquad_parallel
+
+    def full_pattern(text):
+        tokens = []
+        for match in tokenizers._TOKEN.finditer(tokenizers._normalise(text)):
+            word = match.group("w")
+            tokens.extend([word] if word is not None else tokenizers._bigrams(match.group("s")))
+        return tokens
+
+    tokenizer = MultilingualTokenizer()
+    for xquad in load_xquad_parallel(data_dir=data_dir).values():
+        for text in [q.question for q in xquad.questions[:200]] + [d.text for d in xquad.paragraphs[:20]]:
+            assert tokenizer(text) == full_pattern(text), text
