@@ -125,6 +125,7 @@ def main(argv=None) -> None:
     large, small = speed["statutes + XQuAD"], speed["XQuAD pooled"]
     figures.update(bm25_speedup_vs_rank_bm25=large["ours_qps"] / large["rank_bm25_qps"],
                    bm25_time_ratio_vs_bm25s=large["bm25s_qps"] / large["ours_qps"],
+                   bm25_time_ratio_vs_bm25s_same_tokens=large["bm25s_same_tokens_qps"] / large["ours_qps"],
                    bm25_speedup_vs_rank_bm25_xquad_pooled=small["ours_qps"] / small["rank_bm25_qps"],
                    bm25s_speedup_vs_rank_bm25_xquad_pooled=small["bm25s_qps"] / small["rank_bm25_qps"],
                    bm25_time_ratio_vs_bm25s_xquad_pooled=small["bm25s_qps"] / small["ours_qps"])
@@ -137,9 +138,12 @@ def main(argv=None) -> None:
     if not args.skip_ann:
         dense = DenseRetriever(e5, cache_dir=args.cache)
         mirage = [q.query for q in load_mirage_questions(data / "mirage" / "dataset.json")]
+        # statute articles cut at 128 tokens: their full length (mean 207, up to 512) costs an hour on 2 cores
+        short = DenseRetriever(SentenceTransformerEncoder(e5.name, batch_size=32, max_seq_length=128),
+                               cache_dir=args.cache)
         doc_vectors = np.concatenate([dense.encode_documents([d.text for d in pooled_docs]),
                                       dense.encode_documents(mirage),
-                                      dense.encode_documents([f"{a.title}\n{a.text}" for a in articles])])
+                                      short.encode_documents([f"{a.title}\n{a.text}" for a in articles])])
         query_vectors = dense.encode_queries(rng.sample([q.text for q in pooled_queries], 5000))
         overhead = faiss_overhead(doc_vectors, query_vectors)
         ann = ann_sweep(doc_vectors, query_vectors)
