@@ -23,7 +23,7 @@ def text_key(prompt: str, text: str) -> bytes:
 
 class EmbeddingCache:
     def __init__(self, folder: str | Path, model: str, dim: int):
-        self.folder = Path(folder) / re.sub(r"[^\w.-]+", "--", model)
+        self.folder = Path(folder).expanduser() / re.sub(r"[^\w.-]+", "--", model)
         self.dim = dim
         self._rows: dict[bytes, tuple[int, int]] = {}
         self._shards: list[np.ndarray] = []
