@@ -124,8 +124,8 @@ def main(argv=None) -> None:
              "XQuAD pooled": bm25_speed([d.id for d in pooled_docs], [d.text for d in pooled_docs], queries)}
     large, small = speed["statutes + XQuAD"], speed["XQuAD pooled"]
     figures.update(bm25_speedup_vs_rank_bm25=large["ours_qps"] / large["rank_bm25_qps"],
-                   bm25_time_ratio_vs_bm25s=large["bm25s_qps"] / large["ours_qps"],
-                   bm25_time_ratio_vs_bm25s_same_tokens=large["bm25s_same_tokens_qps"] / large["ours_qps"],
+                   bm25_time_ratio_vs_bm25s=large["bm25s_same_tokens_qps"] / large["ours_qps"],
+                   bm25_time_ratio_vs_bm25s_own_tokenizer=large["bm25s_qps"] / large["ours_qps"],
                    bm25_speedup_vs_rank_bm25_xquad_pooled=small["ours_qps"] / small["rank_bm25_qps"],
                    bm25s_speedup_vs_rank_bm25_xquad_pooled=small["bm25s_qps"] / small["rank_bm25_qps"],
                    bm25_time_ratio_vs_bm25s_xquad_pooled=small["bm25s_qps"] / small["ours_qps"])
@@ -166,7 +166,10 @@ NOTES = """BM25 is bm25s (method lucene, k1 1.5, b 0.75) over the multilingual t
 combining marks; CJK and Thai as character bigrams). Parity with rank-bm25 uses the variant both define
 the same way: our method "okapi" against BM25Okapi(epsilon=0). rank-bm25's default epsilon 0.25 replaces
 a negative idf (a term in more than half the documents) by 0.25 x the mean idf; bm25s clamps it to 0.
-Speed ratios are measured in this run, one thread, with each library's own tokenizer. The reranked row
+Speed ratios are measured in this run, one thread. bm25_time_ratio_vs_bm25s gives bm25s exactly our
+tokens (the same search: what our wrapper costs); _own_tokenizer lets bm25s cut queries its own way
+(a simpler regex that keeps Chinese and Thai sentences whole and drops one-letter words: less work,
+and a different search). The reranked row
 waits for a cross-encoder: none is bundled offline, and the distillation issue trains one.
 """
 

@@ -127,6 +127,10 @@ class FaissIndex:
             distances, rows = searcher.search(vectors[start:start + batch_size], k, params=params)
             if self.metric == "l2":
                 distances = -distances
+            if (rows >= 0).all():  # the usual case: one vectorised lookup for the whole batch
+                ids_out += names[rows].tolist()
+                scores_out += list(distances)
+                continue
             for d, r in zip(distances, rows, strict=True):
                 keep = r >= 0
                 ids_out.append(names[r[keep]].tolist())
