@@ -28,13 +28,19 @@ class IndexMismatchError(ValueError):
 class FaissIndex:
     def __init__(self, dim: int, factory: str = "Flat", metric: str = "ip", model: str | None = None,
                  device: str = "auto", ef_search: int | None = None, nprobe: int | None = None,
-                 k_factor: float | None = None):
-        """``ef_search`` (HNSW), ``nprobe`` (IVF) and ``k_factor`` (Refine) are search-time knobs."""
+                 k_factor: float | None = None, ef_construction: int | None = None):
+        """``ef_search`` (HNSW), ``nprobe`` (IVF) and ``k_factor`` (Refine) are search-time knobs;
+        ``ef_construction`` sets an HNSW graph's build-time breadth (faiss's default is 40)."""
         if metric not in METRICS:
             raise ValueError(f"metric must be one of {sorted(METRICS)}, not {metric!r}")
         self.dim, self.factory, self.metric, self.model = int(dim), factory, metric, model
         self.ef_search, self.nprobe, self.k_factor = ef_search, nprobe, k_factor
         self.index = faiss.index_factory(self.dim, factory, METRICS[metric])
+        if ef_construction is not None:
+            hnsw = faiss.downcast_index(self.index)
+            if not isinstance(hnsw, faiss.IndexHNSW):
+                raise ValueError(f"ef_construction applies to HNSW indexes, not {factory!r}")
+            hnsw.hnsw.efConstruction = ef_construction
         self._ids: list[str] = []
         self._position: dict[str, int] = {}
         self._deleted: set[int] = set()
