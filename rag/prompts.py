@@ -14,13 +14,14 @@ class PromptTemplate:
     system: str = SYSTEM_PROMPT
     base: str = BASE_TEMPLATE
     rag: str = RAG_TEMPLATE
+    chunk_separator: str = ""  # MIRAGE's code writes "1. {chunk}2. {chunk}..." with nothing between
 
     def closed_book(self, question: str) -> list[dict]:
         return self._messages(self.base.format(question=question))
 
     def with_context(self, question: str, chunks: list[str]) -> list[dict]:
-        """Chunks numbered ``1. ...``, one per line, as MIRAGE writes its context."""
-        context = "\n".join(f"{i}. {chunk}" for i, chunk in enumerate(chunks, start=1))
+        """Chunks numbered ``1. ...`` and joined as MIRAGE's code joins them (``chunk_separator``)."""
+        context = self.chunk_separator.join(f"{i}. {chunk}" for i, chunk in enumerate(chunks, start=1))
         return self._messages(self.rag.format(question=question, context=context))
 
     def _messages(self, user: str) -> list[dict]:

@@ -8,7 +8,7 @@ def test_mirage_prompts():
     messages = MIRAGE_PROMPTS.with_context("Who?", ["first chunk", "second chunk"])
     assert messages == [
         {"role": "system", "content": "You are a helpful assistant."},
-        {"role": "user", "content": "Question : Who?\n\nContext : 1. first chunk\n2. second chunk\n\nAnswer :"}]
+        {"role": "user", "content": "Question : Who?\n\nContext : 1. first chunk2. second chunk\n\nAnswer :"}]
     assert MIRAGE_PROMPTS.closed_book("Who?")[1]["content"] == "Question: Who?\n\nAnswer : "
 
 
