@@ -16,6 +16,11 @@ class HybridRetriever:
         self.retrievers, self.fusion, self.weights = list(retrievers), fusion, weights
         self.depth, self.rrf_k = depth, rrf_k
 
+    def add(self, documents) -> HybridRetriever:
+        for retriever in self.retrievers:
+            retriever.add(documents)
+        return self
+
     def fuse(self, runs: Sequence[Run], k: int) -> Run:
         if self.fusion == "rrf":
             fused = reciprocal_rank_fusion(runs, k=self.rrf_k, weights=self.weights, depth=self.depth)
