@@ -26,7 +26,7 @@ data:
 	else $(BIN)/python -m retrieval.datasets download --to data; fi
 
 run: setup data
-	$(BIN)/python -m benchmarks.mirage
+	$(BIN)/python -m benchmarks.mirage --resume
 
 lint: setup
 	$(BIN)/ruff check .

@@ -45,10 +45,21 @@ def load_questions(source: str, data: Path):
 class Generations:
     """generations.jsonl: one line per (setting, question), appended and flushed as each batch finishes."""
 
-    def __init__(self, path: Path, resume: bool):
+    def __init__(self, path: Path, resume: bool, config: dict | None = None):
+        """``config``: what decides the generations (model, prompts, sampling); a resume must match it."""
         self.path = path
         if path.exists() and not resume:
             raise SystemExit(f"{path} exists: pass --resume to continue that run, or choose another --out")
+        config_path = path.with_name("generation_config.json")
+        if config is not None:
+            if path.exists() and config_path.exists():
+                before = json.loads(config_path.read_text(encoding="utf-8"))
+                if before != config:
+                    changed = sorted(k for k in {*before, *config} if before.get(k) != config.get(k))
+                    raise SystemExit(f"{path} was generated with other settings ({', '.join(changed)}): "
+                                     "choose another --out")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         self.done: dict[tuple[str, str], str] = {}
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
@@ -141,7 +152,8 @@ def main(argv=None) -> None:
     if args.mode != "ret":
         generator = HFGenerator(args.generator, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
         sampling = MIRAGE_SAMPLING if args.sampling == "mirage" else {}
-        store = Generations(out / "generations.jsonl", args.resume)
+        decisive = ("source", "retriever", "generator", "k", "limit", "mode", "sampling", "max_new_tokens", "seed")
+        store = Generations(out / "generations.jsonl", args.resume, {key: getattr(args, key) for key in decisive})
         settings = {"base": [MIRAGE_PROMPTS.closed_book(q.query) for q in questions]}
         if not closed_book:
             settings["oracle"] = [MIRAGE_PROMPTS.with_context(q.query, [q.oracle]) for q in questions]

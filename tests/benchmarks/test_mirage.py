@@ -39,3 +39,12 @@ def test_existing_generations_need_resume(tmp_path):
         Generations(tmp_path / "g.jsonl", resume=False)
     store = Generations(tmp_path / "g.jsonl", resume=True)
     assert store.run("base", ["q0"], ["p"], CountingGenerator(0), 4, {}) == ["x"]
+
+
+def test_resume_refuses_generations_made_with_other_settings(tmp_path):
+    config = {"generator": "smollm2", "k": 5}
+    store = Generations(tmp_path / "g.jsonl", resume=False, config=config)
+    store.run("base", ["q0"], ["p"], CountingGenerator(), 4, {})
+    Generations(tmp_path / "g.jsonl", resume=True, config=config)  # same settings: fine
+    with pytest.raises(SystemExit, match=r"other settings \(k\)"):
+        Generations(tmp_path / "g.jsonl", resume=True, config={"generator": "smollm2", "k": 3})
