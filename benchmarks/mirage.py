@@ -153,7 +153,8 @@ def main(argv=None) -> None:
         generator = HFGenerator(args.generator, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
         sampling = MIRAGE_SAMPLING if args.sampling == "mirage" else {}
         decisive = ("source", "retriever", "generator", "k", "limit", "mode", "sampling", "max_new_tokens", "seed")
-        store = Generations(out / "generations.jsonl", args.resume, {key: getattr(args, key) for key in decisive})
+        config = {key: getattr(args, key) for key in decisive} | {"prompts": list(MIRAGE_PROMPTS.__dict__.values())}
+        store = Generations(out / "generations.jsonl", args.resume, config)
         settings = {"base": [MIRAGE_PROMPTS.closed_book(q.query) for q in questions]}
         if not closed_book:
             settings["oracle"] = [MIRAGE_PROMPTS.with_context(q.query, [q.oracle]) for q in questions]

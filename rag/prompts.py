@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SYSTEM_PROMPT = "You are a helpful assistant."
-BASE_TEMPLATE = "Question: {question}\n\nAnswer : "
-RAG_TEMPLATE = "Question : {question}\n\nContext : {context}\n\nAnswer :"
+# As MIRAGE's config.yaml writes them (YAML block scalars: each ends in a newline), and as its
+# Preset_prompt/base.json holds them.
+SYSTEM_PROMPT = "You are a helpful assistant.\n"
+BASE_TEMPLATE = "Question: {question}\n\nAnswer : \n"
+RAG_TEMPLATE = "Question : {question}\n\nContext : {context}\n\nAnswer :\n"
 
 
 @dataclass(frozen=True)

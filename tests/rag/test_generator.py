@@ -7,9 +7,22 @@ from rag.prompts import MIRAGE_PROMPTS
 def test_mirage_prompts():
     messages = MIRAGE_PROMPTS.with_context("Who?", ["first chunk", "second chunk"])
     assert messages == [
-        {"role": "system", "content": "You are a helpful assistant."},
-        {"role": "user", "content": "Question : Who?\n\nContext : 1. first chunk2. second chunk\n\nAnswer :"}]
-    assert MIRAGE_PROMPTS.closed_book("Who?")[1]["content"] == "Question: Who?\n\nAnswer : "
+        {"role": "system", "content": "You are a helpful assistant.\n"},
+        {"role": "user", "content": "Question : Who?\n\nContext : 1. first chunk2. second chunk\n\nAnswer :\n"}]
+    assert MIRAGE_PROMPTS.closed_book("Who?")[1]["content"] == "Question: Who?\n\nAnswer : \n"
+
+
+def test_closed_book_prompts_equal_mirage_preset_prompts(data_dir):
+    """MIRAGE ships its closed-book prompts (Preset_prompt/base.json): ours must be the same strings."""
+    import json
+
+    from rag.mirage_data import load_mirage_questions
+
+    preset = json.loads((data_dir / "mirage" / "base_prompts.json").read_text(encoding="utf-8"))
+    questions = load_mirage_questions(data_dir / "mirage" / "dataset.json")
+    assert len(preset) == len(questions) == 7560
+    for q, messages in zip(questions, preset, strict=True):
+        assert MIRAGE_PROMPTS.closed_book(q.query) == messages, q.query_id
 
 
 def test_batched_generation_equals_one_at_a_time(tiny_causal_lm_dir):

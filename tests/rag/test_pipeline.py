@@ -15,4 +15,4 @@ def test_pipeline_prompts_with_the_top_k_chunks_in_rank_order(tiny_causal_lm_dir
     assert len(answers) == 2 and run["q1"][0].doc_id == "d1"
     user = pipeline.conversations(queries, run)[0][1]["content"]
     assert user.startswith("Question : capital of norway\n\nContext : 1. oslo is the capital city of norway2. ")
-    assert user.count(". ") == 2 and user.endswith("\n\nAnswer :")
+    assert user.count(". ") == 2 and user.endswith("\n\nAnswer :\n")
