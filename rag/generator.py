@@ -33,8 +33,9 @@ class HFGenerator:
         import torch
 
         options = {"max_new_tokens": self.max_new_tokens, "do_sample": False, **sampling}
-        if not options["do_sample"]:
-            options.pop("temperature", None), options.pop("top_p", None)
+        if not options["do_sample"]:  # greedy: sampling knobs would only draw warnings
+            for knob in ("temperature", "top_p"):
+                options.pop(knob, None)
         answers: list[str] = []
         batches = range(0, len(conversations), self.batch_size)
         for start in tqdm(batches, desc="generate", disable=not show_progress_bar):
