@@ -62,10 +62,16 @@ class Generations:
             config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         self.done: dict[tuple[str, str], str] = {}
         if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            for number, line in enumerate(lines, start=1):
+                try:
                     record = json.loads(line)
-                    self.done[(record["setting"], record["query_id"])] = record["output"]
+                except json.JSONDecodeError:
+                    if number == len(lines):  # the half-written last line of a killed run: drop it, redo it
+                        path.write_text("".join(f"{kept}\n" for kept in lines[:-1]), encoding="utf-8")
+                        break
+                    raise SystemExit(f"{path}:{number}: not a JSON record") from None
+                self.done[(record["setting"], record["query_id"])] = record["output"]
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def run(self, setting: str, ids: list[str], conversations: list, generator, batch_size: int, sampling: dict):

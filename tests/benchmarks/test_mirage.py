@@ -48,3 +48,11 @@ def test_resume_refuses_generations_made_with_other_settings(tmp_path):
     Generations(tmp_path / "g.jsonl", resume=True, config=config)  # same settings: fine
     with pytest.raises(SystemExit, match=r"other settings \(k\)"):
         Generations(tmp_path / "g.jsonl", resume=True, config={"generator": "smollm2", "k": 3})
+
+
+def test_a_half_written_last_line_is_generated_again(tmp_path):
+    (tmp_path / "g.jsonl").write_text('{"setting": "base", "query_id": "q0", "output": "x"}\n{"setting": "ba')
+    generator = CountingGenerator()
+    outputs = Generations(tmp_path / "g.jsonl", resume=True).run("base", ["q0", "q1"], ["p0", "p1"], generator, 4, {})
+    assert generator.prompts == ["p1"] and outputs == ["x", "answer to p1"]
+    assert [json.loads(line)["query_id"] for line in (tmp_path / "g.jsonl").read_text().splitlines()] == ["q0", "q1"]
