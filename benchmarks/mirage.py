@@ -28,6 +28,7 @@ from rag.pipeline import RAGPipeline
 from rag.prompts import MIRAGE_PROMPTS
 from retrieval.datasets import data_root, load_xquad
 from retrieval.factory import build_retriever
+from retrieval.fileio import atomic_write
 from retrieval.models import cache_dir
 from retrieval.types import Document, Query
 
@@ -68,7 +69,8 @@ class Generations:
                     record = json.loads(line)
                 except json.JSONDecodeError:
                     if number == len(lines):  # the half-written last line of a killed run: drop it, redo it
-                        path.write_text("".join(f"{kept}\n" for kept in lines[:-1]), encoding="utf-8")
+                        with atomic_write(path) as out:
+                            out.write("".join(f"{kept}\n" for kept in lines[:-1]))
                         break
                     raise SystemExit(f"{path}:{number}: not a JSON record") from None
                 self.done[(record["setting"], record["query_id"])] = record["output"]
