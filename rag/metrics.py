@@ -14,6 +14,7 @@ following the rules of MIRAGE's published evaluation code:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -75,8 +76,6 @@ def retrieval_at_k(relevances: Sequence[int], n_relevant: int, k: int) -> dict[s
     ``ndcg_mirage`` takes its ideal DCG from the retrieved list itself (as MIRAGE's code does);
     ``ndcg`` is the standard one, whose ideal ranking holds all ``n_relevant`` relevant chunks.
     """
-    import math
-
     top = list(relevances[:k])
     hits = sum(top)
     precision = hits / k
