@@ -7,6 +7,7 @@ language, so a paragraph's translations share an id; pooled corpora qualify it b
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,12 @@ class XQuAD:
 
     def qrels(self) -> Qrels:
         return Qrels.from_pairs((q.id, q.paragraph_id) for q in self.questions)
+
+    def subset(self, articles) -> XQuAD:
+        """The paragraphs and questions of some articles only (titles kept whole: they index by article)."""
+        keep = set(articles)
+        return XQuAD(self.language, self.titles, [d for d in self.paragraphs if d.metadata["article"] in keep],
+                     [q for q in self.questions if q.article in keep])
 
 
 def paragraph_id(article: int, paragraph: int) -> str:
@@ -74,3 +81,14 @@ def load_xquad_parallel(languages=XQUAD_LANGUAGES, data_dir: str | Path | None =
                 [(q.id, q.paragraph_id) for q in xq.questions] != [(q.id, q.paragraph_id) for q in first.questions]:
             raise ValueError(f"XQuAD {lang} is not parallel to {first.language}: paragraph or question ids differ")
     return loaded
+
+
+def split_articles(n_articles: int = 48, eval_fraction: float = 0.5, seed: int = 0) -> tuple[list[int], list[int]]:
+    """A seeded split of XQuAD's articles into (train, eval), so no evaluated paragraph, nor any paragraph of
+    its article, is trained on. Every training method of the project splits with this one function."""
+    if not 0 < eval_fraction < 1:
+        raise ValueError(f"eval_fraction must lie strictly between 0 and 1, not {eval_fraction}")
+    order = list(range(n_articles))
+    random.Random(seed).shuffle(order)
+    n_eval = max(1, round(n_articles * eval_fraction))
+    return sorted(order[n_eval:]), sorted(order[:n_eval])

@@ -9,6 +9,7 @@ from retrieval.datasets import (
     load_korean_statutes,
     load_xquad,
     load_xquad_parallel,
+    split_articles,
 )
 from retrieval.datasets.download import download, read_sources
 
@@ -66,3 +67,14 @@ def test_download_checks_sums_and_never_leaves_a_bad_file(data_dir, tmp_path):
     with pytest.raises(RuntimeError, match="does not match"):
         download(tmp_path, ["xquad"], base_urls={"xquad": xquad_dir.as_uri() + "/"}, sources=sources)
     assert (tmp_path / dest).read_bytes() == b"stale" and before != b"stale"
+
+
+def test_article_split_is_seeded_disjoint_and_whole(data_dir):
+    train, held_out = split_articles(48, 0.5, seed=3)
+    assert split_articles(48, 0.5, seed=3) == (train, held_out) and split_articles(48, 0.5, seed=4) != (train, held_out)
+    assert len(held_out) == 24 and sorted(train + held_out) == list(range(48)) and not set(train) & set(held_out)
+    xquad = load_xquad("de", data_dir)
+    part = xquad.subset(held_out)
+    assert {d.metadata["article"] for d in part.paragraphs} == set(held_out)
+    assert {q.paragraph_id for q in part.questions} <= {d.id for d in part.paragraphs}
+    assert len(part.questions) + len(xquad.subset(train).questions) == 1190
