@@ -20,7 +20,7 @@ class Encoder(Protocol):
 
 class SentenceTransformerEncoder:
     """A sentence-transformers bi-encoder, with the model's own query/document prefixes (e5's
-    ``query: ``/``passage: ``) taken from the registry or given here."""
+    ``query: ``/``passage: ``) taken from the registry, the model folder's saved prompts, or given here."""
 
     def __init__(self, name: str, device: str | None = None, batch_size: int = 64,
                  query_prompt: str | None = None, document_prompt: str | None = None,
@@ -35,9 +35,11 @@ class SentenceTransformerEncoder:
         self.dim = int(dimension())
         self.batch_size = batch_size
         self.normalize = normalize
-        self.query_prompt = query_prompt if query_prompt is not None else (spec.query_prompt if spec else "")
-        self.document_prompt = (document_prompt if document_prompt is not None
-                                else (spec.document_prompt if spec else ""))
+        saved = getattr(self.model, "prompts", None) or {}  # a fine-tuned copy carries its prompts with it
+        self.query_prompt = query_prompt if query_prompt is not None else (
+            spec.query_prompt if spec else saved.get("query") or "")
+        self.document_prompt = document_prompt if document_prompt is not None else (
+            spec.document_prompt if spec else saved.get("document") or "")
 
     @property
     def cache_tag(self) -> str:
