@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from indexes.folder import atomic_folder
 from retrieval.datasets.paths import DataNotFoundError
 from retrieval.datasets.xquad import XQUAD_LANGUAGES, load_xquad, split_articles
 from retrieval.embedding_cache import EmbeddingCache, text_key
 from retrieval.models import resolve, spec_for
-
-from .fileio import atomic_folder
 
 
 def _fingerprint(folder: Path) -> str:
@@ -203,7 +202,7 @@ def train_cross_encoder(out_dir: str | Path, backbone: str = "intfloat/multiling
               "ndcg_at_10_bm25": {lang: bm25 for lang, (bm25, _) in per_language.items()}}
     report["ndcg_at_10_mean"] = float(np.mean(list(report["ndcg_at_10"].values())))
     report["ndcg_at_10_mean_bm25"] = float(np.mean(list(report["ndcg_at_10_bm25"].values())))
-    with atomic_folder(out_dir, overwrite=overwrite) as tmp:
+    with atomic_folder(out_dir) as tmp:
         model.save_pretrained(str(tmp))
         (tmp / "training_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report

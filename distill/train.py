@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexes.folder import atomic_folder
 from retrieval.models import resolve, spec_for
 
-from .fileio import atomic_folder
 from .losses import KLDistillLoss, MarginMSEDistillLoss
 from .sampling import CandidatePool
 
@@ -146,7 +146,7 @@ def train_student(model_or_path, examples: Sequence[DistillExample], loss: str =
                   "teacher_temperature": teacher_temperature, "prompts": prompts,
                   "similarity": str(model.similarity_fn_name), "train_loss": result.training_loss,
                   "steps": result.global_step}
-        with atomic_folder(out_dir, overwrite=overwrite) as tmp:
+        with atomic_folder(out_dir) as tmp:
             model.save(str(tmp))
             (tmp / "distillation.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return model

@@ -127,7 +127,7 @@ class CrossLingualAligner:
         with atomic_folder(out_dir) as tmp:
             args = SentenceTransformerTrainingArguments(
                 output_dir=str(tmp / "checkpoints"), num_train_epochs=self.epochs,
-                per_device_train_batch_size=self.batch_size, learning_rate=self.learning_rate, warmup_ratio=0.1,
+                per_device_train_batch_size=self.batch_size, learning_rate=self.learning_rate, warmup_steps=0.1,
                 seed=self.seed, data_seed=self.seed, batch_sampler=BatchSamplers.NO_DUPLICATES,
                 multi_dataset_batch_sampler=MultiDatasetBatchSamplers.PROPORTIONAL,
                 prompts={"query": self.query_prompt, "positive": self.document_prompt,
