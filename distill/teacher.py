@@ -186,7 +186,7 @@ def train_cross_encoder(out_dir: str | Path, backbone: str = "intfloat/multiling
     with tempfile.TemporaryDirectory(prefix="polyrag-teacher-") as scratch:
         args = CrossEncoderTrainingArguments(
             output_dir=scratch, num_train_epochs=epochs, per_device_train_batch_size=batch_size, learning_rate=lr,
-            warmup_ratio=0.1, seed=seed, data_seed=seed, report_to="none", save_strategy="no", logging_steps=50,
+            warmup_steps=0.1, seed=seed, data_seed=seed, report_to="none", save_strategy="no", logging_steps=50,
             disable_tqdm=not show_progress_bar, use_cpu=device == "cpu")
         CrossEncoderTrainer(model=model, args=args, train_dataset=dataset, loss=loss).train()
     model.eval()

@@ -120,6 +120,8 @@ def train_student(model_or_path, examples: Sequence[DistillExample], loss: str =
     for value, label in ((epochs, "epochs"), (batch_size, "batch_size")):
         if value < 1:
             raise ValueError(f"{label} must be at least 1, not {value}")
+    if not 0 <= warmup_ratio < 1:  # transformers reads warmup_steps >= 1 as a step count
+        raise ValueError(f"warmup_ratio must be in [0, 1), not {warmup_ratio}")
     if out_dir is not None and Path(out_dir).expanduser().exists() and not overwrite:
         raise FileExistsError(f"{out_dir} already exists; pass overwrite=True to replace it")
     dataset = build_dataset(examples)
@@ -135,7 +137,7 @@ def train_student(model_or_path, examples: Sequence[DistillExample], loss: str =
     with tempfile.TemporaryDirectory(prefix="polyrag-student-") as scratch:
         args = SentenceTransformerTrainingArguments(
             output_dir=scratch, num_train_epochs=epochs, per_device_train_batch_size=batch_size, learning_rate=lr,
-            warmup_ratio=warmup_ratio, seed=seed, data_seed=seed, report_to="none", save_strategy="no",
+            warmup_steps=warmup_ratio, seed=seed, data_seed=seed, report_to="none", save_strategy="no",
             logging_steps=50, prompts=prompts or None, disable_tqdm=not show_progress_bar, use_cpu=device == "cpu")
         result = SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset, loss=objective).train()
     model.eval()
