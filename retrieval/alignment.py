@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from indexes.folder import atomic_folder
 
 from .datasets.xquad import XQuAD
+from .training import freeze_word_embeddings
 
 PIVOT = "en"
 
@@ -107,10 +108,8 @@ class CrossLingualAligner:
             self.model.max_seq_length = max_seq_length
         self.query_prompt = spec.query_prompt if spec else ""
         self.document_prompt = spec.document_prompt if spec else ""
-        if freeze_embeddings:  # 2.8k samples touch few of the 250k word vectors; a dense gradient over all of
-            for module in self.model.modules():  # them would cost more than the rest of the step on a CPU
-                if isinstance(module, nn.Embedding) and module.num_embeddings > 1000:
-                    module.weight.requires_grad_(False)
+        if freeze_embeddings:
+            freeze_word_embeddings(self.model)
         self.loss = CrossLingualAlignmentLoss(self.model, temperature, jsd_weight)
         self.batch_size, self.epochs, self.learning_rate, self.seed = batch_size, epochs, learning_rate, seed
 
