@@ -27,7 +27,7 @@ from distill.train import distill_examples, resolve_prompts, train_student
 from retrieval.datasets import XQUAD_LANGUAGES, data_root, load_xquad_parallel, split_articles
 from retrieval.fileio import atomic_write
 from retrieval.metrics import evaluate
-from retrieval.models import cache_dir, resolve
+from retrieval.models import XQUAD_CROSS_ENCODER, cache_dir, model_dir, resolve
 from retrieval.types import Qrels, Run
 
 SAMPLERS = {"topk": lambda seed: TopKSampler(), "random": lambda seed: RandomSampler(seed),
@@ -156,7 +156,8 @@ def plot_scores(pools, results, samplers, path) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.distill", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--teacher", default=str(cache_dir() / "teacher"), help="trained CrossEncoder folder")
+    parser.add_argument("--teacher", default=str(model_dir(XQUAD_CROSS_ENCODER)),
+                        help="trained CrossEncoder folder (default: the one `python -m distill.teacher train` writes)")
     parser.add_argument("--student", default="intfloat/multilingual-e5-small", help="model name or path")
     parser.add_argument("--data", help="data folder (default: $POLYRAG_DATA or ./data)")
     parser.add_argument("--out", default="results/distill")

@@ -13,6 +13,7 @@ import json
 import re
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from indexes.folder import atomic_folder
 from retrieval.datasets.paths import DataNotFoundError
 from retrieval.datasets.xquad import XQUAD_LANGUAGES, load_xquad, split_articles
 from retrieval.embedding_cache import EmbeddingCache, text_key
-from retrieval.models import resolve, spec_for
+from retrieval.models import XQUAD_CROSS_ENCODER, model_dir, resolve, spec_for
+from retrieval.training import freeze_word_embeddings
 
 
 def _fingerprint(folder: Path) -> str:
@@ -128,10 +130,15 @@ def _training_pairs(xquad, questions, negatives: int) -> tuple[list[str], list[s
     return rows
 
 
-def _evaluate_reranker(model, xquad, limit: int | None, depth: int, batch_size: int) -> tuple[float, float]:
-    """(BM25 nDCG@10, BM25 + cross-encoder reranking nDCG@10) on one language's held-out articles."""
+def _evaluate_reranker(model, xquad, limit: int | None, depth: int, batch_size: int,
+                       bi_encoders: Sequence[str]) -> dict[str, float]:
+    """nDCG@10 on one language's held-out articles of BM25, of the cross-encoder reranking BM25's top ``depth``,
+    and of each bi-encoder in ``bi_encoders`` (exact search): the models a teacher must beat."""
     from retrieval.bm25 import BM25Retriever
+    from retrieval.dense import DenseRetriever
+    from retrieval.encoders import SentenceTransformerEncoder
     from retrieval.metrics import evaluate
+    from retrieval.models import cache_dir
     from retrieval.rerank import RerankingRetriever
 
     queries = xquad.queries()[:limit]
@@ -139,19 +146,26 @@ def _evaluate_reranker(model, xquad, limit: int | None, depth: int, batch_size: 
     qrels = type(qrels)({q.id: qrels[q.id] for q in queries})
     first = BM25Retriever().add(xquad.paragraphs)
     reranker = RerankingRetriever(first, model, xquad.paragraphs, depth=depth, batch_size=batch_size)
-    return (evaluate(first.search(queries, 10), qrels, ["nDCG@10"])["nDCG@10"],
-            evaluate(reranker.search(queries, 10), qrels, ["nDCG@10"])["nDCG@10"])
+    runs = {"bm25": first.search(queries, 10), "reranked": reranker.search(queries, 10)}
+    for name in bi_encoders:
+        dense = DenseRetriever(SentenceTransformerEncoder(name), cache_dir=cache_dir() / "embeddings",
+                               show_progress_bar=False)
+        runs[name] = dense.add(xquad.paragraphs).search(queries, 10)
+    return {name: evaluate(run, qrels, ["nDCG@10"])["nDCG@10"] for name, run in runs.items()}
 
 
 def train_cross_encoder(out_dir: str | Path, backbone: str = "intfloat/multilingual-e5-small", epochs: int = 1,
                         seed: int = 0, limit: int | None = None, languages: Sequence[str] = XQUAD_LANGUAGES,
                         negatives: int = 3, batch_size: int = 16, lr: float = 2e-5, max_length: int = 256,
-                        rerank_depth: int = 20, data_dir: str | Path | None = None, overwrite: bool = False,
-                        device: str | None = None, show_progress_bar: bool = True) -> dict:
+                        rerank_depth: int = 20, eval_limit: int | None = None, freeze_embeddings: bool = True,
+                        bi_encoders: Sequence[str] = ("intfloat/multilingual-e5-small",),
+                        data_dir: str | Path | None = None, overwrite: bool = False, device: str | None = None,
+                        show_progress_bar: bool = True) -> dict:
     """Fine-tune a cross-encoder teacher from ``backbone`` on XQuAD questions against the paragraphs of the training
     articles (``split_articles(48, 0.5, seed=0)``) in ``languages``, with BM25-mined negatives and
     sentence-transformers' ``BinaryCrossEntropyLoss``; then rerank BM25's top ``rerank_depth`` on the held-out
-    articles and report nDCG@10. ``limit`` caps questions per language (training and evaluation), for smoke runs.
+    articles and report nDCG@10 beside BM25's and each of ``bi_encoders``'. ``limit`` caps training questions and
+    ``eval_limit`` evaluation questions per language (the first ones, in XQuAD's order).
     Writes ``out_dir`` (the model and ``training_report.json``) atomically and returns the report."""
     import torch
     from datasets import Dataset
@@ -163,8 +177,9 @@ def train_cross_encoder(out_dir: str | Path, backbone: str = "intfloat/multiling
                          (rerank_depth, "rerank_depth")):
         if value < 1:
             raise ValueError(f"{label} must be at least 1, not {value}")
-    if limit is not None and limit < 1:
-        raise ValueError(f"limit must be at least 1 question per language, not {limit}")
+    for value, label in ((limit, "limit"), (eval_limit, "eval_limit")):
+        if value is not None and value < 1:
+            raise ValueError(f"{label} must be at least 1 question per language, not {value}")
     unknown = [lang for lang in languages if lang not in XQUAD_LANGUAGES]
     if unknown or not languages:
         raise ValueError(f"unknown XQuAD language(s) {unknown or languages!r}; XQuAD has {', '.join(XQUAD_LANGUAGES)}")
@@ -182,6 +197,8 @@ def train_cross_encoder(out_dir: str | Path, backbone: str = "intfloat/multiling
 
     set_seed(seed)
     model = CrossEncoder(str(resolve(backbone)), num_labels=1, max_length=max_length, device=device)
+    if freeze_embeddings:
+        freeze_word_embeddings(model.model)
     loss = BinaryCrossEntropyLoss(model, pos_weight=torch.tensor(float(negatives)))  # balance 1 positive : n negs
     with tempfile.TemporaryDirectory(prefix="polyrag-teacher-") as scratch:
         args = CrossEncoderTrainingArguments(
@@ -191,20 +208,28 @@ def train_cross_encoder(out_dir: str | Path, backbone: str = "intfloat/multiling
         CrossEncoderTrainer(model=model, args=args, train_dataset=dataset, loss=loss).train()
     model.eval()
 
-    per_language = {lang: _evaluate_reranker(model, xq.subset(eval_articles), limit, rerank_depth, batch_size)
-                    for lang, xq in corpora.items()}
+    per_language = {lang: _evaluate_reranker(model, xq.subset(eval_articles), eval_limit, rerank_depth, batch_size,
+                                             bi_encoders) for lang, xq in corpora.items()}
     report = {"backbone": backbone, "languages": list(languages), "epochs": epochs, "seed": seed, "limit": limit,
+              "eval_limit": eval_limit, "freeze_embeddings": freeze_embeddings,
               "negatives_per_question": negatives, "negatives_from": "bm25", "train_pairs": len(dataset),
               "batch_size": batch_size, "learning_rate": lr, "max_length": max_length,
               "split": {"train_articles": train_articles, "eval_articles": eval_articles},
               "first_stage": "bm25", "rerank_depth": rerank_depth,
-              "ndcg_at_10": {lang: rerank for lang, (_, rerank) in per_language.items()},
-              "ndcg_at_10_bm25": {lang: bm25 for lang, (bm25, _) in per_language.items()}}
+              "ndcg_at_10": {lang: scores["reranked"] for lang, scores in per_language.items()},
+              "ndcg_at_10_baselines": {name: {lang: scores[name] for lang, scores in per_language.items()}
+                                       for name in ("bm25", *bi_encoders)}}
     report["ndcg_at_10_mean"] = float(np.mean(list(report["ndcg_at_10"].values())))
-    report["ndcg_at_10_mean_bm25"] = float(np.mean(list(report["ndcg_at_10_bm25"].values())))
+    report["ndcg_at_10_mean_baselines"] = {name: float(np.mean(list(values.values())))
+                                           for name, values in report["ndcg_at_10_baselines"].items()}
+    manifest = {"name": XQUAD_CROSS_ENCODER if out_dir == model_dir(XQUAD_CROSS_ENCODER) else out_dir.name,
+                "kind": "cross-encoder", "trained_by": "python -m distill.teacher train", "backbone": backbone,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "ndcg_at_10_mean_held_out": report["ndcg_at_10_mean"]}
     with atomic_folder(out_dir) as tmp:
         model.save_pretrained(str(tmp))
         (tmp / "training_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return report
 
 
@@ -212,16 +237,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m distill.teacher", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="fine-tune a cross-encoder teacher on XQuAD's training articles")
-    train.add_argument("--out", required=True, help="model folder to write (refused if it exists, see --overwrite)")
+    train.add_argument("--out", default=str(model_dir(XQUAD_CROSS_ENCODER)),
+                       help=f"model folder to write (refused if it exists, see --overwrite); the default is where "
+                            f"the model registry finds {XQUAD_CROSS_ENCODER} (alias reranker)")
     train.add_argument("--backbone", default="intfloat/multilingual-e5-small", help="model name or path")
     train.add_argument("--epochs", type=int, default=1)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--limit", type=int, default=None, help="at most this many questions per language")
+    train.add_argument("--limit", type=int, default=None, help="at most this many training questions per language")
+    train.add_argument("--eval-limit", type=int, default=None, help="at most this many eval questions per language")
+    train.add_argument("--compare-with", default="intfloat/multilingual-e5-small",
+                       help="comma-separated bi-encoders scored beside the teacher ('' for none)")
     train.add_argument("--languages", default=",".join(XQUAD_LANGUAGES), help="comma-separated XQuAD languages")
     train.add_argument("--negatives", type=int, default=3, help="BM25-mined negatives per question")
     train.add_argument("--batch-size", type=int, default=16)
     train.add_argument("--lr", type=float, default=2e-5)
     train.add_argument("--max-length", type=int, default=256, help="tokens per (query, passage) pair")
+    train.add_argument("--train-embeddings", action="store_true",
+                       help="also train the word-embedding table (frozen by default: see retrieval.training)")
     train.add_argument("--rerank-depth", type=int, default=20, help="BM25 candidates reranked in the evaluation")
     train.add_argument("--data", default=None, help="data folder (default: $POLYRAG_DATA or ./data)")
     train.add_argument("--device", default=None, help="cpu, cuda, ... (default: CUDA when present)")
@@ -232,12 +264,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = train_cross_encoder(args.out, backbone=args.backbone, epochs=args.epochs, seed=args.seed,
                                      limit=args.limit, languages=languages, negatives=args.negatives,
                                      batch_size=args.batch_size, lr=args.lr, max_length=args.max_length,
-                                     rerank_depth=args.rerank_depth, data_dir=args.data, overwrite=args.overwrite,
-                                     device=args.device)
+                                     rerank_depth=args.rerank_depth, eval_limit=args.eval_limit,
+                                     freeze_embeddings=not args.train_embeddings,
+                                     bi_encoders=[m for m in re.split(r"[,\s]+", args.compare_with) if m],
+                                     data_dir=args.data, overwrite=args.overwrite, device=args.device)
     except (ValueError, FileExistsError, DataNotFoundError) as err:
         parser.error(str(err))
-    print(f"wrote {args.out}: nDCG@10 on held-out articles {report['ndcg_at_10_mean']:.4f} "
-          f"(BM25 alone {report['ndcg_at_10_mean_bm25']:.4f})", file=sys.stderr)
+    beside = ", ".join(f"{name} {value:.4f}" for name, value in report["ndcg_at_10_mean_baselines"].items())
+    print(f"wrote {args.out}: nDCG@10 on held-out articles {report['ndcg_at_10_mean']:.4f} ({beside})",
+          file=sys.stderr)
     return 0
 
 

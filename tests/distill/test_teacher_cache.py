@@ -88,11 +88,12 @@ def test_train_cli_runs_end_to_end_on_a_tiny_model(tiny_bi_encoder_dir, data_dir
     out = tmp_path / "teacher"
     argv = ["train", "--out", str(out), "--backbone", str(tiny_bi_encoder_dir), "--limit", "2", "--languages",
             "en,de", "--negatives", "1", "--batch-size", "4", "--max-length", "32", "--rerank-depth", "3",
-            "--data", str(data_dir), "--device", "cpu"]
+            "--eval-limit", "4", "--compare-with", str(tiny_bi_encoder_dir), "--data", str(data_dir), "--device", "cpu"]
     assert teacher_module.main(argv) == 0
     report = json.loads((out / "training_report.json").read_text())
     assert report["train_pairs"] == 2 * 2 * 2 and set(report["ndcg_at_10"]) == {"en", "de"}
-    assert 0.0 <= report["ndcg_at_10_mean"] <= 1.0
+    assert 0.0 <= report["ndcg_at_10_mean"] <= 1.0 and report["eval_limit"] == 4
+    assert set(report["ndcg_at_10_mean_baselines"]) == {"bm25", str(tiny_bi_encoder_dir)}
     assert set(report["split"]["train_articles"]).isdisjoint(report["split"]["eval_articles"])
     scores = CrossEncoderTeacher(out, show_progress_bar=False, device="cpu").score("capital", ["oslo", "music"])
     assert scores.shape == (2,) and np.isfinite(scores).all()

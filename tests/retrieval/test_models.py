@@ -16,6 +16,17 @@ def test_unknown_name_lists_known_names():
         assert known in str(err.value)
 
 
+def test_the_trained_reranker_resolves_once_trained_and_names_its_command_before(tmp_path, monkeypatch):
+    monkeypatch.setenv(models.CACHE_ENV, str(tmp_path))
+    with pytest.raises(UnknownModelError, match=r"trained here.*python -m distill\.teacher train"):
+        resolve("reranker")
+    assert not (tmp_path / "models").exists() or list((tmp_path / "models").iterdir()) == []
+    folder = models.model_dir(models.XQUAD_CROSS_ENCODER)  # where `python -m distill.teacher train` writes it
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text("{}")
+    assert resolve("xquad-cross-encoder") == folder == resolve(models.XQUAD_CROSS_ENCODER)
+
+
 def test_local_folder_resolves_to_itself(tiny_bi_encoder_dir):
     assert resolve(str(tiny_bi_encoder_dir)) == tiny_bi_encoder_dir
 
