@@ -22,10 +22,13 @@ class RerankingRetriever:
         self.depth, self.batch_size, self.show_progress_bar = depth, batch_size, show_progress_bar
 
     def search(self, queries: list[Query], k: int = 10) -> Run:
-        first = self.retriever.search(queries, self.depth)
+        return self.rerank(queries, self.retriever.search(queries, self.depth), k)
+
+    def rerank(self, queries: list[Query], first: Run, k: int = 10) -> Run:
+        """Re-score each query's top ``depth`` hits of an existing run (say, one fused elsewhere)."""
         pairs, owners = [], []
         for q in queries:
-            for hit in first.get(q.id, []):
+            for hit in first.get(q.id, [])[:self.depth]:
                 pairs.append((q.text, self.documents[hit.doc_id].text))
                 owners.append((q.id, hit.doc_id))
         scores = self.cross_encoder.predict(pairs, batch_size=self.batch_size,

@@ -85,6 +85,14 @@ def test_reranker_reorders_first_stage_by_cross_encoder(encoder, tiny_cross_enco
         assert [h.doc_id for h in reranked[q.id]] == expected
 
 
+def test_rerank_rescores_only_the_top_depth_of_a_given_run(encoder, tiny_cross_encoder):
+    first_run = DenseRetriever(encoder, show_progress_bar=False).add(DOCS).search(QUERIES, 4)
+    reranked = RerankingRetriever(None, tiny_cross_encoder, DOCS, depth=2).rerank(QUERIES, first_run, k=10)
+    for q in QUERIES:
+        top_two = [h.doc_id for h in first_run[q.id][:2]]
+        assert sorted(h.doc_id for h in reranked[q.id]) == sorted(top_two)  # depth 2: nothing below is kept
+
+
 def test_hybrid_fuses_its_parts():
     class Fixed:
         def __init__(self, run):
