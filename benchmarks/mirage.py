@@ -62,6 +62,7 @@ class Generations:
             path.parent.mkdir(parents=True, exist_ok=True)
             config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         self.done: dict[tuple[str, str], str] = {}
+        self.generated = 0  # by this process: a resumed run's timing covers only these
         if path.exists():
             lines = path.read_text(encoding="utf-8").splitlines()
             for number, line in enumerate(lines, start=1):
@@ -87,6 +88,7 @@ class Generations:
                 for i, output in zip(batch, generator.generate([conversations[i] for i in batch], **sampling),
                                      strict=True):
                     self.done[(setting, ids[i])] = output
+                    self.generated += 1
                     out.write(json.dumps({"setting": setting, "query_id": ids[i], "output": output},
                                          ensure_ascii=False) + "\n")
                 out.flush()
@@ -179,6 +181,7 @@ def main(argv=None) -> None:
             answer_rows.append({"setting": setting, "EM_loose": figures[f"em_loose_{setting}"],
                                 "EM_strict": float(np.mean(strict)), "F1": float(np.mean(f1))})
         tables[f"Answers ({generator.name}, {args.sampling})"] = answer_rows
+        figures["generations_this_run"] = store.generated
         if not closed_book:
             scores = mirage_scores(labels["base"], labels["mix"], labels["oracle"])
             figures.update({m: getattr(scores, m) for m in METRICS})
@@ -200,6 +203,7 @@ def main(argv=None) -> None:
                  "EM_loose": float(np.mean([lab for lab, q in zip(labels["base"], questions, strict=True)
                                             if q.source == s]))} for s in sources]
 
+    # wall time of this invocation: for a resumed run it covers only what it generated (generations_this_run)
     figures["seconds_per_question"] = round((time.perf_counter() - started) / len(questions), 3)
     write_report(out, f"MIRAGE: {args.source}, {args.retriever} + {args.generator}", figures, tables)
     for name in METRICS:

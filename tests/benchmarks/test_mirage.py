@@ -27,9 +27,10 @@ def test_killed_run_resumes_where_it_stopped(tmp_path):
     lines = [json.loads(line) for line in (tmp_path / "g.jsonl").read_text().splitlines()]
     assert [r["query_id"] for r in lines] == ids[:6]  # two whole batches were kept
 
-    generator = CountingGenerator()
-    outputs = Generations(tmp_path / "g.jsonl", resume=True).run("mix", ids, conversations, generator, 3, {})
+    generator, store = CountingGenerator(), Generations(tmp_path / "g.jsonl", resume=True)
+    outputs = store.run("mix", ids, conversations, generator, 3, {})
     assert generator.prompts == ["prompt 6"]  # only the unfinished question is generated again
+    assert store.generated == 1  # what the report's timing covers
     assert outputs == [f"answer to prompt {i}" for i in range(7)]
 
 
