@@ -15,6 +15,7 @@ from pathlib import Path
 
 from indexes.folder import atomic_folder
 from retrieval.models import resolve, spec_for
+from retrieval.training import freeze_word_embeddings
 
 from .losses import KLDistillLoss, MarginMSEDistillLoss
 from .sampling import CandidatePool
@@ -103,11 +104,12 @@ def train_student(model_or_path, examples: Sequence[DistillExample], loss: str =
                   batch_size: int = 16, lr: float = 2e-5, seed: int = 0, out_dir: str | Path | None = None,
                   student_temperature: float = 1.0, teacher_temperature: float = 1.0, warmup_ratio: float = 0.1,
                   query_prompt: str | None = None, document_prompt: str | None = None, overwrite: bool = False,
-                  device: str | None = None, show_progress_bar: bool = True):
+                  freeze_embeddings: bool = True, device: str | None = None, show_progress_bar: bool = True):
     """Distil the teacher's scores into a bi-encoder (a ``SentenceTransformer``, or a name/path the registry
     resolves) with ``loss`` "kl" (listwise KL; for cosine students try ``student_temperature`` ~0.05) or
     "margin_mse". The student scores with its own similarity function. Prompts as ``resolve_prompts``. Writes
-    ``out_dir`` (the model and ``distillation.json``) atomically when given; returns the trained model."""
+    ``out_dir`` (the model and ``distillation.json``) atomically when given; returns the trained model.
+    ``freeze_embeddings``: leave the word-embedding table as it is (``retrieval.training``)."""
     from sentence_transformers import (
         SentenceTransformer,
         SentenceTransformerTrainer,
@@ -128,6 +130,8 @@ def train_student(model_or_path, examples: Sequence[DistillExample], loss: str =
     set_seed(seed)
     name = str(model_or_path) if isinstance(model_or_path, (str, Path)) else None
     model = SentenceTransformer(str(resolve(name)), device=device) if name else model_or_path
+    if freeze_embeddings:
+        freeze_word_embeddings(model)
     queries, passages = resolve_prompts(name, model, query_prompt, document_prompt)
     columns = {column: passages for column in dataset.column_names if column.startswith("passage_")}
     prompts = {column: prompt for column, prompt in {"query": queries, **columns}.items() if prompt}
@@ -146,6 +150,7 @@ def train_student(model_or_path, examples: Sequence[DistillExample], loss: str =
                   "learning_rate": lr, "seed": seed, "warmup_ratio": warmup_ratio, "examples": len(dataset),
                   "candidates_per_query": len(examples[0].passages), "student_temperature": student_temperature,
                   "teacher_temperature": teacher_temperature, "prompts": prompts,
+                  "freeze_embeddings": freeze_embeddings,
                   "similarity": str(model.similarity_fn_name), "train_loss": result.training_loss,
                   "steps": result.global_step}
         with atomic_folder(out_dir) as tmp:
