@@ -13,6 +13,17 @@ WORDS = [
 ]
 
 
+@pytest.fixture
+def one_torch_thread():
+    """Tiny models gain nothing from threads, and on a busy machine extra threads spin (15 s instead of 3 s)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def data_dir():
     """The project data (``$POLYRAG_DATA`` or ./data, linked by ``make data``)."""

@@ -10,14 +10,7 @@ from benchmarks import clir as benchmark
 FIGURES = ("max_at_r_mixed", "complete_at_10_mixed", "english_preference_rate_mixed", "monolingual_ndcg_at_10")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_tiny_run_reports_every_figure_and_resumes(tiny_bi_encoder_dir, data_dir, tmp_path, monkeypatch):

@@ -11,15 +11,7 @@ SAMPLERS = ("topk", "random", "stratified")
 MODELS = ("teacher", "untrained", *SAMPLERS)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models gain nothing from threads, and on a busy machine extra threads spin (15 s instead of 3 s)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
