@@ -57,3 +57,30 @@ def test_a_half_written_last_line_is_generated_again(tmp_path):
     outputs = Generations(tmp_path / "g.jsonl", resume=True).run("base", ["q0", "q1"], ["p0", "p1"], generator, 4, {})
     assert generator.prompts == ["p1"] and outputs == ["x", "answer to p1"]
     assert [json.loads(line)["query_id"] for line in (tmp_path / "g.jsonl").read_text().splitlines()] == ["q0", "q1"]
+
+
+def test_retrieval_is_also_judged_by_text_when_questions_share_a_paragraph(tmp_path):
+    """Two questions' pools hold the same paragraph; MIRAGE's rule credits only the asking question's copy, so
+    whichever copy BM25 ranks first, the by-text recall is exact: both questions find their supporting text."""
+    from benchmarks.mirage import main
+    from rag.mirage_data import MirageQuestion, PoolChunk, write_mirage
+
+    hamlet, paris = "Hamlet was written by William Shakespeare", "Paris is the capital city of France"
+    filler = ["Volcanoes erupt molten rock", "Bees make honey in hives", "Rivers flow to the sea",
+              "Glaciers carve deep valleys"]
+
+    def question(qid, text, answer, oracle, extra):
+        pool = [PoolChunk(qid, "doc", oracle, 1), PoolChunk(qid, "doc", extra, 0)]
+        pool += [PoolChunk(qid, "doc", f"{f} ({qid})", 0) for f in filler[:3]]
+        return MirageQuestion(qid, text, (answer,), "toy", tuple(pool), oracle)
+
+    folder = tmp_path / "toy"
+    write_mirage([question("q1", "who wrote hamlet", "Shakespeare", hamlet, paris),
+                  question("q2", "what is the capital of france", "Paris", paris, hamlet)], folder)
+    out = tmp_path / "out"
+    main(["--source", str(folder), "--mode", "ret", "--retriever", "bm25", "--k", "1", "--limit", "0",
+          "--out", str(out)])
+    figures = json.loads((out / "report.json").read_text())["figures"]
+    assert figures["retrieval_recall_at_k_by_text"] == 1.0
+    assert figures["distinct_texts_in_top_k"] == 1.0
+    assert figures["retrieval_recall_at_5"] in (0.0, 0.5, 1.0)  # decided by the tie between the two copies
