@@ -154,9 +154,9 @@ def _evaluate_reranker(model, xquad, limit: int | None, depth: int, batch_size: 
     return {name: evaluate(run, qrels, ["nDCG@10"])["nDCG@10"] for name, run in runs.items()}
 
 
-def train_cross_encoder(out_dir: str | Path, backbone: str = "intfloat/multilingual-e5-small", epochs: int = 1,
+def train_cross_encoder(out_dir: str | Path, backbone: str = "intfloat/multilingual-e5-small", epochs: int = 2,
                         seed: int = 0, limit: int | None = None, languages: Sequence[str] = XQUAD_LANGUAGES,
-                        negatives: int = 3, batch_size: int = 16, lr: float = 2e-5, max_length: int = 256,
+                        negatives: int = 3, batch_size: int = 16, lr: float = 7e-5, max_length: int = 256,
                         rerank_depth: int = 20, eval_limit: int | None = None, freeze_embeddings: bool = True,
                         bi_encoders: Sequence[str] = ("intfloat/multilingual-e5-small",),
                         data_dir: str | Path | None = None, overwrite: bool = False, device: str | None = None,
@@ -241,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help=f"model folder to write (refused if it exists, see --overwrite); the default is where "
                             f"the model registry finds {XQUAD_CROSS_ENCODER} (alias reranker)")
     train.add_argument("--backbone", default="intfloat/multilingual-e5-small", help="model name or path")
-    train.add_argument("--epochs", type=int, default=1)
+    train.add_argument("--epochs", type=int, default=2)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit", type=int, default=None, help="at most this many training questions per language")
     train.add_argument("--eval-limit", type=int, default=None, help="at most this many eval questions per language")
@@ -250,7 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     train.add_argument("--languages", default=",".join(XQUAD_LANGUAGES), help="comma-separated XQuAD languages")
     train.add_argument("--negatives", type=int, default=3, help="BM25-mined negatives per question")
     train.add_argument("--batch-size", type=int, default=16)
-    train.add_argument("--lr", type=float, default=2e-5)
+    train.add_argument("--lr", type=float, default=7e-5,
+                       help="2e-5 for 1 epoch left the e5 backbone below BM25 (0.868 vs 0.959 nDCG@10)")
     train.add_argument("--max-length", type=int, default=256, help="tokens per (query, passage) pair")
     train.add_argument("--train-embeddings", action="store_true",
                        help="also train the word-embedding table (frozen by default: see retrieval.training)")
