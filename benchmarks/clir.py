@@ -198,11 +198,10 @@ def main(argv=None) -> None:
     Path(args.out).mkdir(parents=True, exist_ok=True)
     plot_heatmaps(table, languages, Path(args.out) / "clir_heatmap.png", baseline_encoder.name)
     per_seed = [{"seed": res["config"]["seed"], "model": model, "train_seconds": res["train_seconds"],
-                 **{f"{scenario} {metric}": float(np.mean([r[metric] for r in res[model] if r["scenario"] == scenario]))
+                 **{f"{scenario} {metric}": mean_of([res], model, scenario, metric)[0]
                     for metric, (scenario, _) in HEADLINE.items()}}
                 for res in results for model in ("baseline", "aligned")]
-    tables = {"Means over languages, per seed": per_seed,
-              "Per language and scenario (mean over seeds)": [{k: v for k, v in row.items()} for row in table]}
+    tables = {"Means over languages, per seed": per_seed, "Per language and scenario (mean over seeds)": table}
     write_report(args.out, "Cross-lingual alignment: English inclination on mixed pools (XQuAD)", figures, tables,
                  notes=NOTES)
     print(json.dumps({k: round(v, 4) for k, v in figures.items()}, indent=1))

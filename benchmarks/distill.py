@@ -22,9 +22,9 @@ import numpy as np
 
 from benchmarks.report import write_report
 from distill.sampling import RandomSampler, StratifiedSampler, TopKSampler, sample_statistics
-from distill.teacher import CrossEncoderTeacher
+from distill.teacher import CrossEncoderTeacher, teacher_split
 from distill.train import distill_examples, resolve_prompts, train_student
-from retrieval.datasets import XQUAD_LANGUAGES, data_root, load_xquad_parallel, split_articles
+from retrieval.datasets import XQUAD_LANGUAGES, data_root, load_xquad_parallel
 from retrieval.fileio import atomic_write
 from retrieval.metrics import evaluate
 from retrieval.models import XQUAD_CROSS_ENCODER, cache_dir, model_dir, resolve
@@ -32,7 +32,7 @@ from retrieval.types import Qrels, Run
 
 SAMPLERS = {"topk": lambda seed: TopKSampler(), "random": lambda seed: RandomSampler(seed),
             "stratified": lambda seed: StratifiedSampler(seed=seed)}
-SPLIT_SEED = 0  # the split distill.teacher trains on: fixed, so no seed evaluates on the teacher's training articles
+SPLIT_SEED = 0  # teacher_split()'s seed, also the eval-question draw: fixed, so no seed sees the teacher's articles
 DOMAINS = ("in_domain", "out_of_domain")
 
 
@@ -193,7 +193,7 @@ def main(argv=None) -> None:
                          f"XQuAD has {', '.join(XQUAD_LANGUAGES)}; samplers are {', '.join(SAMPLERS)}")
     if not 2 <= args.n <= args.pool_depth:
         raise SystemExit(f"need 2 <= --n <= --pool-depth, got {args.n} and {args.pool_depth}")
-    train_articles, eval_articles = split_articles(48, 0.5, seed=SPLIT_SEED)
+    train_articles, eval_articles = teacher_split()
     report_file = teacher_dir / "training_report.json"
     if report_file.is_file() and set(json.loads(report_file.read_text())["split"]["train_articles"]) & \
             set(eval_articles):

@@ -17,9 +17,10 @@ import numpy as np
 
 from benchmarks.report import write_report
 from benchmarks.retrieval_speed import ann_sweep, bm25_parity, bm25_speed, encode_throughput, faiss_overhead
+from distill.teacher import teacher_split
 from rag.mirage_data import load_mirage_questions
 from retrieval.bm25 import BM25Retriever
-from retrieval.datasets import XQUAD_LANGUAGES, data_root, load_xquad_parallel, split_articles, statute_articles
+from retrieval.datasets import XQUAD_LANGUAGES, data_root, load_xquad_parallel, statute_articles
 from retrieval.dense import DenseRetriever
 from retrieval.encoders import SentenceTransformerEncoder
 from retrieval.hybrid import HybridRetriever
@@ -48,7 +49,7 @@ def quality(xquad, languages, encoders: dict, cache, cross_encoder=None, rerank_
     "LANG held-out": the first ``rerank_queries`` questions of the articles it was not trained on, for it (over
     the z-score hybrid's top list) and for every other retriever on the very same questions."""
     rows = []
-    held_out = set(split_articles(48, 0.5, seed=0)[1])  # the articles distill.teacher leaves out of training
+    held_out = set(teacher_split()[1])
     for scope in [*languages, "pooled"]:
         docs, queries, qrels = corpus_of(xquad, languages if scope == "pooled" else [scope], scope == "pooled")
         runs = {"bm25": BM25Retriever().add(docs).search(queries, 100)}

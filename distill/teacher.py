@@ -28,6 +28,12 @@ from retrieval.models import XQUAD_CROSS_ENCODER, model_dir, resolve, spec_for
 from retrieval.training import freeze_word_embeddings
 
 
+def teacher_split() -> tuple[list[str], list[str]]:
+    """(training, held-out) XQuAD articles of the teacher: whatever evaluates it, or a student it taught, uses
+    the held-out half."""
+    return split_articles(48, 0.5, seed=0)
+
+
 def _fingerprint(folder: Path) -> str:
     """Weights' names, sizes and mtimes: a folder retrained in place gets a new cache."""
     stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.glob("*")
@@ -162,7 +168,7 @@ def train_cross_encoder(out_dir: str | Path, backbone: str = "intfloat/multiling
                         data_dir: str | Path | None = None, overwrite: bool = False, device: str | None = None,
                         show_progress_bar: bool = True) -> dict:
     """Fine-tune a cross-encoder teacher from ``backbone`` on XQuAD questions against the paragraphs of the training
-    articles (``split_articles(48, 0.5, seed=0)``) in ``languages``, with BM25-mined negatives and
+    articles (``teacher_split()``) in ``languages``, with BM25-mined negatives and
     sentence-transformers' ``BinaryCrossEntropyLoss``; then rerank BM25's top ``rerank_depth`` on the held-out
     articles and report nDCG@10 beside BM25's and each of ``bi_encoders``'. ``limit`` caps training questions and
     ``eval_limit`` evaluation questions per language (the first ones, in XQuAD's order).
@@ -186,7 +192,7 @@ def train_cross_encoder(out_dir: str | Path, backbone: str = "intfloat/multiling
     out_dir = Path(out_dir).expanduser()
     if out_dir.exists() and not overwrite:  # refuse before hours of training, not after
         raise FileExistsError(f"{out_dir} already exists; pass --overwrite to replace it")
-    train_articles, eval_articles = split_articles(48, 0.5, seed=0)
+    train_articles, eval_articles = teacher_split()
     corpora = {lang: load_xquad(lang, data_dir) for lang in languages}
     columns = ([], [], [])
     for xquad in corpora.values():
