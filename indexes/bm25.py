@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -35,15 +36,7 @@ METHODS = ("lucene", "robertson", "atire", "bm25l", "bm25+", "okapi")
 BM25S_FILES = ("params.index.json", "vocab.index.json", "data.csc.index.npy", "indices.csc.index.npy",
                "indptr.csc.index.npy")
 RANK_BM25_FILES = ("doc_freqs.json",)
-
-
-def _require_pyserini():
-    try:
-        import pyserini  # noqa: F401
-    except ImportError as error:
-        raise ImportError("backend='pyserini' needs the optional pyserini package and a Java 21 JDK "
-                          "(pip install pyserini, JAVA_HOME set to JDK 21); use backend='bm25s' instead") from error
-    raise NotImplementedError("backend='pyserini' is not implemented yet; use backend='bm25s'")
+LUCENE_FOLDER = "lucene"
 
 
 class BM25Index:
@@ -60,7 +53,11 @@ class BM25Index:
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}; choose from {METHODS}")
         if backend == "pyserini":
-            _require_pyserini()
+            from .lucene import anserini_jar, java_home
+
+            java_home(), anserini_jar()  # fail here, with what is missing, rather than at the first index()
+            if method != "lucene":
+                raise ValueError(f"backend='pyserini' is Lucene's BM25Similarity: method='lucene', not {method!r}")
         if backend == "rank_bm25" and method != "okapi":
             raise ValueError(f"backend='rank_bm25' implements only method='okapi' (BM25Okapi), not {method!r}")
         self.tokenizer = get_tokenizer(tokenizer)
@@ -92,11 +89,15 @@ class BM25Index:
         tokens = tokenize_batch(self.tokenizer, texts)
         if not any(tokens):
             raise ValueError(f"cannot index: no document has a token under tokenizer {self.tokenizer.config()}")
-        self._model = self._build(tokens)
+        self._model = self._build(tokens, ids)
         self._set_ids(ids)
         return self
 
-    def _build(self, tokens: list[list[str]]):
+    def _build(self, tokens: list[list[str]], ids: list[str]):
+        if self.backend == "pyserini":
+            from .lucene import LuceneBM25
+
+            return LuceneBM25.build(ids, tokens, self.k1, self.b)
         if self.backend == "rank_bm25":
             from rank_bm25 import BM25Okapi
 
@@ -116,7 +117,7 @@ class BM25Index:
     def search(self, queries: list[str], k: int = 10, n_threads: int = 0) -> list[list[tuple[str, float]]]:
         """Top ``k`` hits per query (fewer when fewer documents score above zero).
 
-        ``n_threads``: bm25s's setting (0: this thread only, -1: every core)."""
+        ``n_threads``: bm25s's setting (0: this thread only, -1: every core), also Lucene's."""
         if self._model is None:
             raise RuntimeError("the index is empty: call index() or load() first")
         if k < 0:
@@ -126,6 +127,8 @@ class BM25Index:
         if not queries or k == 0:
             return [[] for _ in queries]
         tokens = tokenize_batch(self.tokenizer, queries)
+        if self.backend == "pyserini":
+            return self._model.search(tokens, k, threads=os.cpu_count() if n_threads < 0 else max(n_threads, 1))
         if self.backend == "rank_bm25":
             docs, scores = self._rank_bm25_topk(tokens, k)
         else:
@@ -160,7 +163,9 @@ class BM25Index:
         return path
 
     def _write(self, folder: Path) -> None:
-        if self.backend == "rank_bm25":
+        if self.backend == "pyserini":
+            self._model.copy_to(folder / LUCENE_FOLDER)
+        elif self.backend == "rank_bm25":
             write_json(folder / "doc_freqs.json", self._model.doc_freqs)
         else:
             self._model.save(folder, show_progress=False)
@@ -179,16 +184,22 @@ class BM25Index:
         if manifest.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"{path}: index format {manifest.get('format_version')}, this code reads {FORMAT_VERSION}")
         backend = manifest["backend"]
-        postings = RANK_BM25_FILES if backend == "rank_bm25" else BM25S_FILES
+        postings = {"rank_bm25": RANK_BM25_FILES, "pyserini": ()}.get(backend, BM25S_FILES)
         read_manifest(path, ("ids.json", "tokenizer.json", *postings))
         index = cls(tokenizer_from_config(_read_json(path, "tokenizer.json")), k1=manifest["k1"], b=manifest["b"],
                    method=manifest["method"], backend=backend, epsilon=manifest["epsilon"], dtype=manifest["dtype"])
         ids = _read_json(path, "ids.json")
         if len(ids) != manifest["count"]:
             raise ValueError(f"{path}: ids.json has {len(ids)} ids, manifest.json says {manifest['count']}")
-        if backend == "rank_bm25":
+        if backend == "pyserini":
+            from .lucene import LuceneBM25
+
+            if not (path / LUCENE_FOLDER).is_dir():
+                raise FileNotFoundError(f"{path}: index folder {LUCENE_FOLDER}/ is missing")
+            index._model = LuceneBM25(path / LUCENE_FOLDER, index.k1, index.b)  # Lucene maps its files itself
+        elif backend == "rank_bm25":
             doc_freqs = _read_json(path, "doc_freqs.json")
-            index._model = index._build([[t for t, n in freqs.items() for _ in range(n)] for freqs in doc_freqs])
+            index._model = index._build([[t for t, n in freqs.items() for _ in range(n)] for freqs in doc_freqs], ids)
         else:
             import bm25s
 

@@ -3,7 +3,10 @@
 import numpy as np
 
 from benchmarks.report import write_report
-from benchmarks.retrieval_speed import ann_sweep, bm25_parity, bm25_speed, faiss_overhead
+import pytest
+
+from benchmarks.retrieval_speed import ann_sweep, bm25_lucene_agreement, bm25_parity, bm25_speed, faiss_overhead
+from indexes.lucene import available as lucene_available
 
 TEXTS = ["the cat sat on the mat", "a dog and a cat", "stock markets fell sharply", "the court ruled today",
          "rain is expected tomorrow", "a new film about music", "cats and dogs are pets", "markets and stocks"]
@@ -18,8 +21,14 @@ def test_bm25_parity_on_a_toy_corpus_is_exact():
 
 def test_bm25_speed_reports_every_peer():
     result = bm25_speed([f"d{i}" for i in range(len(TEXTS))], TEXTS, QUERIES * 5, rank_bm25_queries=4)
-    assert {"ours_qps", "bm25s_qps", "bm25s_same_tokens_qps", "rank_bm25_qps"} <= set(result)
-    assert all(result[key] > 0 for key in result)
+    assert {"ours_qps", "bm25s_qps", "bm25s_same_tokens_qps", "rank_bm25_qps", "pyserini_qps"} <= set(result)
+    assert all(result[key] > 0 for key in result if key != "pyserini_qps" or lucene_available() is None)
+
+
+@pytest.mark.skipif(lucene_available() is not None, reason="no Lucene here: pip install -e .[lucene]")
+def test_lucene_agreement_on_short_documents_is_exact_bar_rounding():
+    agreement = bm25_lucene_agreement([f"d{i}" for i in range(len(TEXTS))], TEXTS, QUERIES)
+    assert agreement["top_k_overlap"] == 1.0 and agreement["max_rel_score_diff"] < 1e-3  # lengths < 24: exact
 
 
 def test_faiss_measures_and_ann_rows():

@@ -96,8 +96,6 @@ def test_index_errors_name_the_problem():
         BM25Index().index(["d0"], ["  ,. "])
     with pytest.raises(ValueError, match="only method='okapi'"):
         BM25Index(backend="rank_bm25")
-    with pytest.raises(ImportError, match="Java 21"):
-        BM25Index(backend="pyserini")
     with pytest.raises(RuntimeError, match="index"):
         BM25Index().search(["x"], 1)
 
