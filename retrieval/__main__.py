@@ -31,6 +31,8 @@ def main(argv=None) -> None:
     index.add_argument("--factory", default="Flat", help="faiss factory string for dense indexes")
     index.add_argument("--tokenizer", default="multilingual", help="BM25 tokenizer: multilingual | kiwi | whitespace")
     index.add_argument("--cache", type=Path, help="embedding cache folder (re-indexing skips done work)")
+    index.add_argument("--bm25-backend", default="bm25s", choices=["bm25s", "rank_bm25", "pyserini"],
+                       help="BM25 engine: bm25s (fast), rank_bm25 (reference), pyserini (Lucene)")
     search = sub.add_parser("search", help="search a saved index with JSONL queries; write a TREC run")
     search.add_argument("--index", required=True, help="index folder (hybrid: BM25_DIR,DENSE_DIR)")
     search.add_argument("--retriever", default="bm25", help="bm25 | dense:MODEL | hybrid:MODEL")
@@ -46,7 +48,8 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     if args.command == "index":
-        retriever = build_retriever(args.retriever, factory=args.factory, tokenizer=args.tokenizer, cache=args.cache)
+        retriever = build_retriever(args.retriever, factory=args.factory, tokenizer=args.tokenizer, cache=args.cache,
+                                    bm25_backend=args.bm25_backend)
         retriever.add(read_corpus(args.corpus))
         retriever.save(args.out)
         print(f"indexed {args.corpus} into {args.out}", file=sys.stderr)

@@ -1,10 +1,9 @@
 """The benchmark's measuring functions on small inputs: they run, and what they compare is comparable."""
 
 import numpy as np
-
-from benchmarks.report import write_report
 import pytest
 
+from benchmarks.report import write_report
 from benchmarks.retrieval_speed import ann_sweep, bm25_lucene_agreement, bm25_parity, bm25_speed, faiss_overhead
 from indexes.lucene import available as lucene_available
 

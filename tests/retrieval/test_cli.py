@@ -5,6 +5,7 @@ import json
 import pytest
 
 from indexes.__main__ import main as indexes_main
+from indexes.lucene import available as lucene_available
 from retrieval.__main__ import main as retrieval_main
 from retrieval.trec import read_run
 
@@ -40,6 +41,20 @@ def test_indexes_build_bm25_matches_retrieval_index(files):
     retrieval_main(["search", "--index", str(files / "b"), "--queries", str(files / "queries.jsonl"),
                     "--out", str(files / "run.trec")])
     assert read_run(files / "run.trec")["q1"][0].doc_id == "d1"
+
+
+@pytest.mark.skipif(lucene_available() is not None, reason="no Lucene here: pip install -e .[lucene]")
+def test_lucene_backend_from_both_command_lines(files):
+    indexes_main(["build", "bm25", "--backend", "pyserini", "--corpus", str(files / "corpus.jsonl"),
+                  "--out", str(files / "b")])
+    retrieval_main(["index", "--bm25-backend", "pyserini", "--corpus", str(files / "corpus.jsonl"),
+                    "--out", str(files / "r")])
+    for folder in ("b", "r"):
+        assert json.loads((files / folder / "manifest.json").read_text())["backend"] == "pyserini"
+        retrieval_main(["search", "--index", str(files / folder), "--queries", str(files / "queries.jsonl"),
+                        "--out", str(files / "run.trec")])
+        run = read_run(files / "run.trec")
+        assert run["q1"][0].doc_id == "d1" and run["q2"][0].doc_id == "d4"
 
 
 def test_malformed_corpus_line_is_named(files):
