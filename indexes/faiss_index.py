@@ -18,6 +18,7 @@ from .folder import atomic_folder, read_manifest, sha256_file, write_json
 
 METRICS = {"ip": faiss.METRIC_INNER_PRODUCT, "l2": faiss.METRIC_L2}
 FORMAT_VERSION = 1
+HNSW_EF_CONSTRUCTION = 200
 FILES = ("index.faiss", "ids.json", "deleted.npy")
 
 
@@ -30,17 +31,19 @@ class FaissIndex:
                  device: str = "auto", ef_search: int | None = None, nprobe: int | None = None,
                  k_factor: float | None = None, ef_construction: int | None = None):
         """``ef_search`` (HNSW), ``nprobe`` (IVF) and ``k_factor`` (Refine) are search-time knobs;
-        ``ef_construction`` sets an HNSW graph's build-time breadth (faiss's default is 40)."""
+        ``ef_construction`` sets an HNSW graph's build-time breadth: 200 unless given (hnswlib's default;
+        faiss's own 40 builds 3.5x faster but loses recall: 0.989 against 0.996 at efSearch 64 on 30,710 e5
+        embeddings, see benchmarks/results/retrieval)."""
         if metric not in METRICS:
             raise ValueError(f"metric must be one of {sorted(METRICS)}, not {metric!r}")
         self.dim, self.factory, self.metric, self.model = int(dim), factory, metric, model
         self.ef_search, self.nprobe, self.k_factor = ef_search, nprobe, k_factor
         self.index = faiss.index_factory(self.dim, factory, METRICS[metric])
-        if ef_construction is not None:
-            hnsw = faiss.downcast_index(self.index)
-            if not isinstance(hnsw, faiss.IndexHNSW):
-                raise ValueError(f"ef_construction applies to HNSW indexes, not {factory!r}")
-            hnsw.hnsw.efConstruction = ef_construction
+        hnsw = faiss.downcast_index(self.index)
+        if isinstance(hnsw, faiss.IndexHNSW):
+            hnsw.hnsw.efConstruction = ef_construction or HNSW_EF_CONSTRUCTION
+        elif ef_construction is not None:
+            raise ValueError(f"ef_construction applies to HNSW indexes, not {factory!r}")
         self._ids: list[str] = []
         self._position: dict[str, int] = {}
         self._deleted: set[int] = set()

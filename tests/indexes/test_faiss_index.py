@@ -116,5 +116,6 @@ def test_missing_file_and_corruption_are_named(tmp_path):
 def test_ef_construction_only_for_hnsw():
     index = FaissIndex(16, "HNSW32", ef_construction=80)
     assert faiss_index.faiss.downcast_index(index.index).hnsw.efConstruction == 80
+    assert faiss_index.faiss.downcast_index(FaissIndex(16, "HNSW32").index).hnsw.efConstruction == 200
     with pytest.raises(ValueError, match="ef_construction applies to HNSW"):
         FaissIndex(16, "Flat", ef_construction=80)
