@@ -121,6 +121,10 @@ def main(argv=None) -> None:
                         help="bm25 | dense:MODEL | hybrid:MODEL")
     parser.add_argument("--generator", default="HuggingFaceTB/SmolLM2-135M-Instruct")
     parser.add_argument("--k", type=int, default=5, help="chunks given to the generator in the mix setting")
+    parser.add_argument("--pool", choices=["dedup", "copies"], default="dedup",
+                        help="dedup: index each distinct text once (the XQuAD-built pool holds each paragraph in "
+                             "~25 questions' pools, so 'copies' hands the mix setting k copies of one text); "
+                             "copies: every question's chunks as they are, judged by MIRAGE's own-copy rule")
     parser.add_argument("--limit", type=int, default=60, help="questions, sampled with --seed (0: all)")
     parser.add_argument("--mode", choices=["rag", "llm", "ret"], default="rag")
     parser.add_argument("--sampling", choices=["greedy", "mirage"], default="greedy",
@@ -143,6 +147,12 @@ def main(argv=None) -> None:
     run = None
     if not closed_book and args.mode != "llm":
         chunks = {f"{q.query_id}#{j}": (q, c) for q in questions for j, c in enumerate(q.pool)}
+        dedup = args.pool == "dedup"
+        if dedup:  # each text indexed once, under its first chunk's id
+            first = {}
+            for cid, (_, c) in chunks.items():
+                first.setdefault(c.doc_chunk, cid)
+            chunks = {cid: chunks[cid] for cid in first.values()}
         documents = [Document(cid, c.doc_chunk, title=c.doc_name) for cid, (_, c) in chunks.items()]
         retriever = build_retriever(args.retriever, cache=cache_dir() / "embeddings").add(documents)
         pipeline_docs = {d.id: d for d in documents}
@@ -151,16 +161,22 @@ def main(argv=None) -> None:
         rows, by_text, distinct = [], [], []
         for q in questions:
             hits = [chunks[h.doc_id] for h in run[q.query_id]]
-            relevances = [int(owner.query_id == q.query_id and c.support == 1) for owner, c in hits]
-            n_relevant = sum(c.support for c in q.pool)
-            rows.append({k: retrieval_at_k(relevances, n_relevant, k) for k in (1, 3, 5)})
-            # MIRAGE's rule counts only the question's own copy of a text; a pool holding the same paragraph for
-            # several questions (XQuAD-built: ~5 questions per paragraph) hides found text, so judge by text too
             supporting, retrieved = {c.doc_chunk for c in q.pool if c.support}, {c.doc_chunk for _, c in hits}
+            if dedup:  # one copy of each text: relevant is a supporting text of the question's pool
+                relevances, n_relevant = [int(c.doc_chunk in supporting) for _, c in hits], len(supporting)
+            else:  # MIRAGE's rule: only the question's own copy of a chunk counts
+                relevances = [int(owner.query_id == q.query_id and c.support == 1) for owner, c in hits]
+                n_relevant = sum(c.support for c in q.pool)
+            rows.append({k: retrieval_at_k(relevances, n_relevant, k) for k in (1, 3, 5)})
+            # a pool holding the same paragraph for several questions (XQuAD-built: ~5 questions per paragraph)
+            # hides found text from MIRAGE's rule, so judge by text too
             by_text.append(len(supporting & retrieved) / len(supporting) if supporting else 0.0)
             distinct.append(len(retrieved))
         table = [{"k": k, **{m: float(np.mean([r[k][m] for r in rows])) for m in rows[0][k]}} for k in (1, 3, 5)]
-        tables["Retrieval (a chunk is relevant when it is the question's and support = 1)"] = table
+        rule = ("a text is relevant when it supports the question (pool indexed once per distinct text)" if dedup
+                else "a chunk is relevant when it is the question's and support = 1")
+        tables[f"Retrieval ({rule})"] = table
+        figures["pool_chunks_indexed"] = len(documents)
         figures.update(retrieval_recall_at_5=table[2]["recall"], retrieval_ndcg_at_5=table[2]["ndcg_mirage"],
                        retrieval_ndcg_at_5_standard=table[2]["ndcg"],
                        retrieval_recall_at_k_by_text=float(np.mean(by_text)),
@@ -169,7 +185,8 @@ def main(argv=None) -> None:
     if args.mode != "ret":
         generator = HFGenerator(args.generator, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
         sampling = MIRAGE_SAMPLING if args.sampling == "mirage" else {}
-        decisive = ("source", "retriever", "generator", "k", "limit", "mode", "sampling", "max_new_tokens", "seed")
+        decisive = ("source", "retriever", "generator", "k", "pool", "limit", "mode", "sampling", "max_new_tokens",
+                    "seed")
         config = {key: getattr(args, key) for key in decisive} | {"prompts": list(MIRAGE_PROMPTS.__dict__.values())}
         store = Generations(out / "generations.jsonl", args.resume, config)
         settings = {"base": [MIRAGE_PROMPTS.closed_book(q.query) for q in questions]}

@@ -79,8 +79,15 @@ def test_retrieval_is_also_judged_by_text_when_questions_share_a_paragraph(tmp_p
                   question("q2", "what is the capital of france", "Paris", paris, hamlet)], folder)
     out = tmp_path / "out"
     main(["--source", str(folder), "--mode", "ret", "--retriever", "bm25", "--k", "1", "--limit", "0",
-          "--out", str(out)])
+          "--pool", "copies", "--out", str(out)])
     figures = json.loads((out / "report.json").read_text())["figures"]
     assert figures["retrieval_recall_at_k_by_text"] == 1.0
     assert figures["distinct_texts_in_top_k"] == 1.0
     assert figures["retrieval_recall_at_5"] in (0.0, 0.5, 1.0)  # decided by the tie between the two copies
+    assert figures["pool_chunks_indexed"] == 10
+    # the default indexes each text once (8 distinct) and credits whichever question's copy it kept
+    main(["--source", str(folder), "--mode", "ret", "--retriever", "bm25", "--k", "5", "--limit", "0",
+          "--out", str(tmp_path / "dedup")])
+    figures = json.loads((tmp_path / "dedup" / "report.json").read_text())["figures"]
+    assert figures["pool_chunks_indexed"] == 8
+    assert figures["retrieval_recall_at_5"] == 1.0 == figures["retrieval_recall_at_k_by_text"]
