@@ -19,6 +19,7 @@ from .folder import atomic_folder, read_manifest, sha256_file, write_json
 METRICS = {"ip": faiss.METRIC_INNER_PRODUCT, "l2": faiss.METRIC_L2}
 FORMAT_VERSION = 1
 HNSW_EF_CONSTRUCTION = 200
+GPU_MAX_K = 2048  # faiss's GPU k-selection limit: beyond it, search on the CPU copy
 FILES = ("index.faiss", "ids.json", "deleted.npy")
 
 
@@ -119,21 +120,28 @@ class FaissIndex:
     def search(self, vectors, k: int, batch_size: int = 4096) -> tuple[list[list[str]], list[np.ndarray]]:
         """Top-k string ids and scores per query vector; fewer than k where the index holds fewer."""
         vectors = self._check(vectors)
+        k = max(1, min(int(k), len(self))) if len(self) else 0
+        if k == 0:
+            return [[] for _ in vectors], [np.empty(0, np.float32) for _ in vectors]
         searcher = self._searcher()
+        # GPU indexes ignore IDSelectors (faiss issues 3114, 3924): there, fetch k + tombstones and drop them after
+        post_filter = searcher is not self.index and bool(self._deleted)
+        if post_filter and k + len(self._deleted) > GPU_MAX_K:
+            searcher, post_filter = self.index, False
         params = None
         if self._deleted or self.ef_search or self.nprobe or self.k_factor:
             selector = (faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self._deleted, dtype=np.int64)))
-                        if self._deleted else None)
-            params = self._params(searcher, selector)
-        k = max(1, min(int(k), len(self))) if len(self) else 0
+                        if self._deleted and not post_filter else None)
+            params = self._params(self.index, selector)  # a GPU copy has the CPU structure's knobs
+        fetch = k + len(self._deleted) if post_filter else k
         ids_out, scores_out = [], []
-        if k == 0:
-            return [[] for _ in vectors], [np.empty(0, np.float32) for _ in vectors]
         if self._names is None:
             self._names = np.asarray(self._ids, dtype=object)
         names = self._names
         for start in range(0, len(vectors), batch_size):
-            distances, rows = searcher.search(vectors[start:start + batch_size], k, params=params)
+            distances, rows = searcher.search(vectors[start:start + batch_size], fetch, params=params)
+            if post_filter:
+                distances, rows = self._drop_deleted(distances, rows, k)
             if self.metric == "l2":
                 distances = -distances
             if (rows >= 0).all():  # the usual case: one vectorised lookup for the whole batch
@@ -145,6 +153,14 @@ class FaissIndex:
                 ids_out.append(names[r[keep]].tolist())
                 scores_out.append(d[keep])
         return ids_out, scores_out
+
+    def _drop_deleted(self, distances: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The first k live results of each row (-1 where fewer), order kept."""
+        dead = np.isin(rows, np.fromiter(self._deleted, dtype=np.int64)) | (rows < 0)
+        order = np.argsort(dead, axis=1, kind="stable")[:, :k]  # live ones first, in their ranked order
+        rows, distances = np.take_along_axis(rows, order, 1), np.take_along_axis(distances, order, 1)
+        gone = np.take_along_axis(dead, order, 1)
+        return np.where(gone, np.float32(0), distances), np.where(gone, -1, rows)
 
     # -- files ------------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:

@@ -42,6 +42,31 @@ def test_tombstoned_documents_never_come_back(factory):
     assert all(len(row) == 3 and not set(row) & {str(i) for i in range(10)} for row in ids)
 
 
+class SelectorBlindSearcher:
+    """Stands in for a faiss GPU index: it searches the same vectors but ignores IDSelectors (faiss #3114, #3924)."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def search(self, vectors, k, params=None):
+        assert params is None or params.sel is None  # we must not count on a selector here
+        return self.index.search(vectors, k)
+
+
+def test_tombstones_hold_where_the_searcher_ignores_selectors(monkeypatch):
+    docs = _vectors(300)
+    index = FaissIndex(16, "Flat")
+    index.add([str(i) for i in range(300)], docs)
+    index.remove([str(i) for i in range(0, 300, 3)])  # a third of the index, the best hit of every third query
+    want = index.search(docs[:30], 7)
+    monkeypatch.setattr(index, "_searcher", lambda: SelectorBlindSearcher(index.index))
+    got = index.search(docs[:30], 7)
+    assert got[0] == want[0] and all(len(row) == 7 for row in got[0])
+    np.testing.assert_allclose(np.stack(got[1]), np.stack(want[1]), rtol=1e-6)
+    monkeypatch.setattr(faiss_index, "GPU_MAX_K", 50)  # k + 100 tombstones beyond the GPU's limit: CPU search
+    assert index.search(docs[:30], 7)[0] == want[0]
+
+
 def test_bad_input_is_named():
     index = FaissIndex(16)
     with pytest.raises(ValueError, match=r"shape \(3, 8\); this index holds dimension 16"):
