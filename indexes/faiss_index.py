@@ -33,7 +33,7 @@ class FaissIndex:
                  k_factor: float | None = None, ef_construction: int | None = None):
         """``ef_search`` (HNSW), ``nprobe`` (IVF) and ``k_factor`` (Refine) are search-time knobs;
         ``ef_construction`` sets an HNSW graph's build-time breadth: 200 unless given (hnswlib's default;
-        faiss's own 40 builds 3.5x faster but loses recall: 0.989 against 0.996 at efSearch 64 on 30,710 e5
+        faiss's own 40 builds 3.5x faster but loses recall: 0.989 against 0.995 at efSearch 64 on 30,710 e5
         embeddings, see benchmarks/results/retrieval)."""
         if metric not in METRICS:
             raise ValueError(f"metric must be one of {sorted(METRICS)}, not {metric!r}")
