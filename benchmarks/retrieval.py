@@ -71,10 +71,11 @@ def quality(xquad, languages, encoders: dict, cache, cross_encoder=None, rerank_
     the z-score hybrid's top list) and for every other retriever on the very same questions."""
     rows = []
     held_out = set(teacher_split()[1])
+    with_lucene = lucene_available() is None
     for scope in [*languages, "pooled"]:
         docs, queries, qrels = corpus_of(xquad, languages if scope == "pooled" else [scope], scope == "pooled")
         runs = {"bm25": BM25Retriever().add(docs).search(queries, 100)}
-        if lucene_available() is None:  # Lucene's own BM25 on the same tokens: what pyserini would give
+        if with_lucene:  # Lucene's own BM25 on the same tokens: what pyserini would give
             runs["bm25_lucene"] = BM25Retriever(backend="pyserini").add(docs).search(queries, 100)
         for name, encoder in encoders.items():
             runs[name] = DenseRetriever(encoder, cache_dir=cache).add(docs).search(queries, 100)
@@ -183,14 +184,15 @@ def main(argv=None) -> None:
                          [q.question for q in en.questions])
     figures["bm25_max_abs_score_diff_vs_rank_bm25"] = parity["max_abs_score_diff"]
     figures["bm25_same_top10_ids_share_vs_rank_bm25"] = parity["same_top_ids_share"]
-    if lucene_available() is None:
+    no_lucene = lucene_available()
+    if no_lucene is None:
         agreement = bm25_lucene_agreement([d.id for d in en.paragraphs], [d.text for d in en.paragraphs],
                                           [q.question for q in en.questions])
         figures["bm25_top10_overlap_vs_pyserini"] = agreement["top_k_overlap"]
         figures["bm25_max_rel_score_diff_vs_pyserini"] = agreement["max_rel_score_diff"]
         tables["BM25 (bm25s, method lucene) against Lucene itself, XQuAD en, same tokens"] = [agreement]
     else:
-        print(f"no Lucene rows: {lucene_available()}")
+        print(f"no Lucene rows: {no_lucene}")
 
     pooled_docs, pooled_queries, _ = corpus_of(xquad, languages, pooled=True)
     articles = statute_articles(data)

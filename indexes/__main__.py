@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .bm25 import BACKENDS
+
 
 def read_corpus_texts(path: Path) -> tuple[list[str], list[str]]:
     """(ids, texts) from BEIR-style JSONL (``_id`` or ``id``, ``text``, optional ``title``); errors name the line."""
@@ -48,7 +50,7 @@ def main(argv=None) -> None:
     build.add_argument("--k1", type=float, default=1.5)
     build.add_argument("--b", type=float, default=0.75)
     build.add_argument("--method", default="lucene", help="bm25: lucene | okapi | robertson | atire | bm25l | bm25+")
-    build.add_argument("--backend", default="bm25s", choices=["bm25s", "rank_bm25", "pyserini"],
+    build.add_argument("--backend", default="bm25s", choices=BACKENDS,
                        help="bm25: bm25s (fast), rank_bm25 (reference), pyserini (Lucene; pip install -e .[lucene])")
     build.add_argument("--vectors", type=Path, help="faiss: .npy float32 matrix, one row per id")
     build.add_argument("--ids", type=Path, help="faiss: text file, one id per line, in row order")

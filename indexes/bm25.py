@@ -53,9 +53,11 @@ class BM25Index:
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}; choose from {METHODS}")
         if backend == "pyserini":
-            from .lucene import anserini_jar, java_home
+            from .lucene import available
 
-            java_home(), anserini_jar()  # fail here, with what is missing, rather than at the first index()
+            missing = available()  # fail here, with what is missing, rather than at the first index()
+            if missing:
+                raise ImportError(missing)
             if method != "lucene":
                 raise ValueError(f"backend='pyserini' is Lucene's BM25Similarity: method='lucene', not {method!r}")
         if backend == "rank_bm25" and method != "okapi":

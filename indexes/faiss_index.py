@@ -128,9 +128,10 @@ class FaissIndex:
         post_filter = searcher is not self.index and bool(self._deleted)
         if post_filter and k + len(self._deleted) > GPU_MAX_K:
             searcher, post_filter = self.index, False
+        deleted = np.fromiter(self._deleted, dtype=np.int64)
         params = None
         if self._deleted or self.ef_search or self.nprobe or self.k_factor:
-            selector = (faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self._deleted, dtype=np.int64)))
+            selector = (faiss.IDSelectorNot(faiss.IDSelectorBatch(deleted))
                         if self._deleted and not post_filter else None)
             params = self._params(self.index, selector)  # a GPU copy has the CPU structure's knobs
         fetch = k + len(self._deleted) if post_filter else k
@@ -141,7 +142,7 @@ class FaissIndex:
         for start in range(0, len(vectors), batch_size):
             distances, rows = searcher.search(vectors[start:start + batch_size], fetch, params=params)
             if post_filter:
-                distances, rows = self._drop_deleted(distances, rows, k)
+                distances, rows = _drop_deleted(distances, rows, deleted, k)
             if self.metric == "l2":
                 distances = -distances
             if (rows >= 0).all():  # the usual case: one vectorised lookup for the whole batch
@@ -153,14 +154,6 @@ class FaissIndex:
                 ids_out.append(names[r[keep]].tolist())
                 scores_out.append(d[keep])
         return ids_out, scores_out
-
-    def _drop_deleted(self, distances: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The first k live results of each row (-1 where fewer), order kept."""
-        dead = np.isin(rows, np.fromiter(self._deleted, dtype=np.int64)) | (rows < 0)
-        order = np.argsort(dead, axis=1, kind="stable")[:, :k]  # live ones first, in their ranked order
-        rows, distances = np.take_along_axis(rows, order, 1), np.take_along_axis(distances, order, 1)
-        gone = np.take_along_axis(dead, order, 1)
-        return np.where(gone, np.float32(0), distances), np.where(gone, -1, rows)
 
     # -- files ------------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
@@ -199,3 +192,13 @@ class FaissIndex:
         index._position = {doc_id: i for i, doc_id in enumerate(index._ids) if i not in index._deleted}
         index._device, index._gpu_index, index._names = device, None, None
         return index
+
+
+def _drop_deleted(distances: np.ndarray, rows: np.ndarray, deleted: np.ndarray,
+                  k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first k live results of each row (-1 where fewer), order kept."""
+    dead = np.isin(rows, deleted) | (rows < 0)
+    order = np.argsort(dead, axis=1, kind="stable")[:, :k]  # live ones first, in their ranked order
+    rows, distances = np.take_along_axis(rows, order, 1), np.take_along_axis(distances, order, 1)
+    gone = np.take_along_axis(dead, order, 1)
+    return np.where(gone, np.float32(0), distances), np.where(gone, -1, rows)

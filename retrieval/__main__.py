@@ -13,6 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from indexes.bm25 import BACKENDS
+
 from .factory import build_retriever
 from .jsonl import read_corpus, read_queries
 from .trec import read_qrels, read_run, write_run
@@ -31,7 +33,7 @@ def main(argv=None) -> None:
     index.add_argument("--factory", default="Flat", help="faiss factory string for dense indexes")
     index.add_argument("--tokenizer", default="multilingual", help="BM25 tokenizer: multilingual | kiwi | whitespace")
     index.add_argument("--cache", type=Path, help="embedding cache folder (re-indexing skips done work)")
-    index.add_argument("--bm25-backend", default="bm25s", choices=["bm25s", "rank_bm25", "pyserini"],
+    index.add_argument("--bm25-backend", default="bm25s", choices=BACKENDS,
                        help="BM25 engine: bm25s (fast), rank_bm25 (reference), pyserini (Lucene)")
     search = sub.add_parser("search", help="search a saved index with JSONL queries; write a TREC run")
     search.add_argument("--index", required=True, help="index folder (hybrid: BM25_DIR,DENSE_DIR)")
